@@ -1,0 +1,30 @@
+# Two commands do everything:
+#   make lab    set up (once) and open the course in JupyterLab
+#   make test   set up (once) and run every test and every notebook (what CI runs)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.installed
+
+.PHONY: lab test data setup clean-runs
+
+$(READY): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(READY)
+
+setup: $(READY)
+
+data: $(READY)
+	$(BIN)/python -m helpers.prepare_data
+
+lab: data
+	$(BIN)/jupyter lab notebooks/
+
+test: $(READY)
+	$(BIN)/python -m helpers.prepare_data --require
+	$(BIN)/python -m pytest
+
+clean-runs:
+	rm -rf runs/

@@ -1,0 +1,304 @@
+"""Run directories and writers, and reading runs back the way TensorBoard will show them.
+
+Example:
+    >>> from helpers.board import make_writer, summarize
+    >>> with make_writer("demo") as writer:  # doctest: +SKIP
+    ...     writer.add_scalar("loss", 0.5, 1)
+    >>> print(summarize(writer.log_dir))  # doctest: +SKIP
+    dashboard  run  tag   what TensorBoard shows
+    ---------  ---  ----  ----------------------
+    Scalars    .    loss  1 point, step 1
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from torch.utils.tensorboard import SummaryWriter
+
+from helpers.paths import course_dir
+
+# Keep every event, not TensorBoard's default sample (e.g. only 10 images per tag).
+_KEEP_ALL = {"compressedHistograms": 0, "images": 0, "audio": 0, "scalars": 0,
+             "histograms": 0, "tensors": 0}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class LogDirError(OSError):
+    """A run directory can't be created or written."""
+
+
+def runs_root() -> Path:
+    """``runs/`` at the course's root: where every chapter writes its runs.
+
+    Example:
+        >>> runs_root().name
+        'runs'
+    """
+    return course_dir() / "runs"
+
+
+def new_run_dir(name: str, root: str | Path | None = None) -> Path:
+    """Create and return a new, empty run directory ``<root>/<name>-<date>-<time>``.
+
+    Two calls never return the same directory: a second run in the same second gets
+    ``-2``, ``-3``, ... appended. ``root`` defaults to `runs_root`.
+
+    Example:
+        >>> new_run_dir("01_write_images")  # doctest: +SKIP
+        PosixPath('.../runs/01_write_images-20261123-141502')
+    """
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(
+            f"Run name {name!r} must be a plain name of letters, digits, '_', '-' or '.', "
+            "e.g. '04_training'."
+        )
+    root = Path(root) if root is not None else runs_root()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 1000):
+            run = root / (f"{name}-{stamp}" if attempt == 1 else f"{name}-{stamp}-{attempt}")
+            try:
+                run.mkdir()
+            except FileExistsError:
+                continue
+            _check_writable(run)
+            return run
+    except OSError as err:
+        raise LogDirError(
+            f"Cannot write TensorBoard runs to {root}: {err.strerror or err}. "
+            "Pick a folder you can write to, e.g. make_writer(name, root='/tmp/runs'), "
+            "or fix the folder's permissions."
+        ) from None
+    raise LogDirError(f"Too many runs named {name!r} in one second under {root}.")
+
+
+def _check_writable(folder: Path) -> None:
+    probe = folder / ".write-test"
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
+def make_writer(name: str, root: str | Path | None = None, **kwargs) -> SummaryWriter:
+    """A `SummaryWriter` for a brand-new run directory (see `new_run_dir`).
+
+    Use it as a context manager so the event file is closed at the end:
+
+    Example:
+        >>> with make_writer("00_setup") as writer:  # doctest: +SKIP
+        ...     writer.add_scalar("demo/value", 1.0, global_step=0)
+    """
+    return SummaryWriter(log_dir=str(new_run_dir(name, root)), **kwargs)
+
+
+def event_files(run_dir: str | Path) -> list[Path]:
+    """The event files directly inside one run directory, oldest first.
+
+    Example:
+        >>> event_files("runs/01_write_images-20261123-141502")  # doctest: +SKIP
+        [PosixPath('runs/01_write_images-20261123-141502/events.out.tfevents...')]
+    """
+    return sorted(Path(run_dir).glob("events.out.tfevents.*"))
+
+
+def find_runs(logdir: str | Path) -> list[Path]:
+    """Every directory under ``logdir`` (itself included) that TensorBoard lists as a run.
+
+    Example:
+        >>> find_runs("runs")  # doctest: +SKIP
+        [PosixPath('runs/00_setup-20261123-141500'), ...]
+    """
+    logdir = Path(logdir)
+    runs = {path.parent for path in logdir.rglob("events.out.tfevents.*")}
+    runs |= {path.parent for path in logdir.rglob("projector_config.pbtxt")}
+    return sorted(runs)
+
+
+def load_run(run_dir: str | Path):
+    """TensorBoard's own `EventAccumulator` for one run, with every event kept.
+
+    Example:
+        >>> acc = load_run("runs/04_training-20261123-141502")  # doctest: +SKIP
+        >>> [e.value for e in acc.Scalars("training loss")][:2]  # doctest: +SKIP
+        [1.02, 0.63]
+    """
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir), size_guidance=_KEEP_ALL)
+    acc.Reload()
+    return acc
+
+
+def read_scalars(logdir: str | Path) -> dict[str, dict[str, list[tuple[int, float]]]]:
+    """All scalars under ``logdir``: ``{run: {tag: [(step, value), ...]}}``, runs relative to it.
+
+    Example:
+        >>> read_scalars("runs/06_comparing_runs-20261123-141502")  # doctest: +SKIP
+        {'lr0.01_bs32': {'loss/train': [(100, 0.91), ...]}, ...}
+    """
+    logdir = Path(logdir)
+    out: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    for run in find_runs(logdir):
+        acc = load_run(run)
+        tags = acc.Tags()["scalars"]
+        if tags:
+            out[_rel(run, logdir)] = {
+                tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in sorted(tags)
+            }
+    return out
+
+
+def _rel(run: Path, logdir: Path) -> str:
+    return run.relative_to(logdir).as_posix() if run != logdir else "."
+
+
+def _steps(steps: list[int]) -> str:
+    count = f"{len(steps)} point{'s' if len(steps) != 1 else ''}"
+    if not steps:
+        return count
+    if len(steps) == 1:
+        return f"{count}, step {steps[0]}"
+    return f"{count}, steps {min(steps)}..{max(steps)}"
+
+
+def _projector_rows(run: Path, rel: str) -> list[tuple[str, str, str, str]]:
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
+
+    config_path = run / "projector_config.pbtxt"
+    if not config_path.exists():
+        return []
+    config = text_format.Parse(config_path.read_text(), ProjectorConfig())
+    rows = []
+    for emb in config.embeddings:
+        tensor_file = run / emb.tensor_path
+        lines = tensor_file.read_text().splitlines() if tensor_file.exists() else []
+        dims = len(lines[0].split("\t")) if lines else 0
+        what = f"{len(lines)} points x {dims} dims"
+        if emb.metadata_path:
+            meta = (run / emb.metadata_path).read_text().splitlines()
+            what += f", labels for {len(meta)} rows" if len(meta) == len(lines) else \
+                f", metadata {len(meta)} lines (header + {len(meta) - 1} rows)"
+        if emb.sprite.image_path:
+            sprite = run / emb.sprite.image_path
+            dim = list(emb.sprite.single_image_dim)
+            status = "" if sprite.exists() else " (file missing!)"
+            what += f", sprite of {dim[0]}x{dim[1]} thumbnails{status}"
+        rows.append(("Projector", rel, emb.tensor_name, what))
+    return rows
+
+
+def _hparams_rows(acc, rel: str) -> list[tuple[str, str, str, str]]:
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    rows = []
+    for tag, content in sorted(_plugin_tags(acc, "hparams").items()):
+        data = plugin_data_pb2.HParamsPluginData.FromString(content)
+        if data.HasField("session_start_info"):
+            hps = data.session_start_info.hparams
+            values = ", ".join(f"{k}={_hp_value(hps[k])}" for k in sorted(hps))
+            rows.append(("HParams", rel, "session", values))
+        elif data.HasField("experiment"):
+            metrics = ", ".join(sorted(m.name.tag for m in data.experiment.metric_infos))
+            rows.append(("HParams", rel, "experiment", f"metrics: {metrics}"))
+    return rows
+
+
+def _plugin_tags(acc, plugin: str) -> dict[str, bytes]:
+    try:
+        return acc.PluginTagToContent(plugin)
+    except KeyError:  # nothing of this plugin in the run
+        return {}
+
+
+def _hp_value(value) -> str:
+    kind = value.WhichOneof("kind")
+    v = getattr(value, kind)
+    return f"{v:g}" if kind == "number_value" else str(v)
+
+
+def summary_rows(logdir: str | Path) -> list[tuple[str, str, str, str]]:
+    """Rows of (dashboard, run, tag, what TensorBoard shows) for every run under ``logdir``.
+
+    Example:
+        >>> summary_rows("runs/02_graph-20261123-141502")  # doctest: +SKIP
+        [('Graphs', '.', 'Net', 'model graph, 1 event file'), ...]
+    """
+    logdir = Path(logdir)
+    if not logdir.is_dir():
+        raise FileNotFoundError(f"{logdir} does not exist: pass the run directory a writer wrote to.")
+    runs = find_runs(logdir)
+    if not runs:
+        raise FileNotFoundError(
+            f"No TensorBoard event files under {logdir}. Did the writer write anything, "
+            "and was it flushed (writer.flush()) or closed (writer.close())?"
+        )
+    rows: list[tuple[str, str, str, str]] = []
+    for run in runs:
+        rel = _rel(run, logdir)
+        acc = load_run(run)
+        tags = acc.Tags()
+        n_files = len(event_files(run))
+        rows.append(("(run)", rel, "", f"{n_files} event file{'s' if n_files != 1 else ''}"))
+        for tag in sorted(tags["scalars"]):
+            rows.append(("Scalars", rel, tag, _steps([e.step for e in acc.Scalars(tag)])))
+        for tag in sorted(tags["images"]):
+            events = acc.Images(tag)
+            last = events[-1]
+            count = f"{len(events)} image{'s' if len(events) != 1 else ''}"
+            rows.append(("Images", rel, tag, f"{count}, {last.width}x{last.height} px, "
+                         + _steps([e.step for e in events]).split(", ", 1)[-1]))
+        if tags["graph"]:
+            graph = acc.Graph()
+            scopes = sorted({n.name.split("/")[0] for n in graph.node if "/" in n.name}
+                            - {"input", "output"})
+            rows.append(("Graphs", rel, ", ".join(scopes) or "graph",
+                         f"model graph, {len(graph.node)} nodes"))
+        for tag in sorted(tags["histograms"]):
+            rows.append(("Histograms", rel, tag, _steps([e.step for e in acc.Histograms(tag)])))
+        for tag in sorted(_plugin_tags(acc, "pr_curves")):
+            events = acc.Tensors(tag)
+            thresholds = events[-1].tensor_proto.tensor_shape.dim[1].size
+            rows.append(("PR Curves", rel, tag, f"{_steps([e.step for e in events])}, "
+                         f"{thresholds} thresholds"))
+        for tag in sorted(_plugin_tags(acc, "text")):
+            rows.append(("Text", rel, tag, _steps([e.step for e in acc.Tensors(tag)])))
+        rows.extend(_hparams_rows(acc, rel))
+        rows.extend(_projector_rows(run, rel))
+    return rows
+
+
+def format_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    """Rows as a plain, left-aligned text table.
+
+    Example:
+        >>> print(format_table([("a", "1")], ("x", "y")))
+        x  y
+        -  -
+        a  1
+    """
+    table = [header, tuple("-" * len(h) for h in header), *rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table
+    )
+
+
+def summarize(logdir: str | Path) -> str:
+    """What each TensorBoard dashboard will show for the runs under ``logdir``, as a text table.
+
+    Read with TensorBoard's own event reader, keeping every event, so the counts are
+    exactly what was written. Runs are named relative to ``logdir`` ('.' for itself),
+    so the table is the same every time the same code runs.
+
+    Example:
+        >>> print(summarize("runs/01_write_images-20261123-141502"))  # doctest: +SKIP
+        dashboard  run  tag                         what TensorBoard shows
+        ---------  ---  --------------------------  ----------------------
+        (run)      .                                1 event file
+        Images     .    four_fashion_mnist_images   1 image, 242x62 px, step 0
+    """
+    return format_table(summary_rows(logdir), ("dashboard", "run", "tag", "what TensorBoard shows"))

@@ -1,0 +1,356 @@
+"""Datasets, transforms and loaders for the course.
+
+Fashion-MNIST is found in this order, so it loads offline when a copy exists:
+
+1. the four unpacked ``*-ubyte`` files under ``<root>/FashionMNIST/raw/``;
+2. the original ``*.gz`` files in ``$FASHION_MNIST_DIR`` or, if that is not set,
+   ``/usr/share/datasets/fashion-mnist`` (Debian package ``dataset-fashion-mnist``),
+   unpacked into the data root;
+3. torchvision's download.
+
+Example:
+    >>> from helpers.data import load_fashion_mnist, CLASSES
+    >>> train = load_fashion_mnist(train=True)  # doctest: +SKIP
+    >>> len(train), CLASSES[train[0][1]]  # doctest: +SKIP
+    (60000, 'Ankle Boot')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import shutil
+import struct
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from torch.utils.data import TensorDataset
+from torchvision import datasets, transforms
+
+from helpers.paths import course_dir
+
+CLASSES: tuple[str, ...] = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle Boot",
+)
+"""Fashion-MNIST's ten class names, in label order (the tutorial's spelling)."""
+
+CIFAR10_CLASSES: tuple[str, ...] = (
+    "plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)
+"""CIFAR-10's ten class names, in label order (the tutorial's spelling)."""
+
+LOCAL_COPY_ENV = "FASHION_MNIST_DIR"
+DEBIAN_COPY = Path("/usr/share/datasets/fashion-mnist")
+APT_PACKAGE = "dataset-fashion-mnist"
+
+# name -> (IDX magic number, expected size in bytes)
+RAW_FILES: dict[str, tuple[int, int]] = {
+    "train-images-idx3-ubyte": (2051, 16 + 60_000 * 28 * 28),
+    "train-labels-idx1-ubyte": (2049, 8 + 60_000),
+    "t10k-images-idx3-ubyte": (2051, 16 + 10_000 * 28 * 28),
+    "t10k-labels-idx1-ubyte": (2049, 8 + 10_000),
+}
+
+
+class DataNotFoundError(RuntimeError):
+    """Fashion-MNIST could be found neither locally nor downloaded."""
+
+
+class CorruptDataError(RuntimeError):
+    """A data file exists but is truncated or not an IDX file."""
+
+
+def make_transform(channels: int = 1) -> transforms.Compose:
+    """The tutorial's transform: to a tensor, then scale pixels from [0, 1] to [-1, 1].
+
+    Example:
+        >>> make_transform(1)(__import__("PIL.Image").Image.new("L", (28, 28))).shape
+        torch.Size([1, 28, 28])
+    """
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got {channels}")
+    return transforms.Compose(
+        [transforms.ToTensor(), transforms.Normalize((0.5,) * channels, (0.5,) * channels)]
+    )
+
+
+transform = make_transform(1)
+"""The tutorial's Fashion-MNIST transform (``ToTensor`` + ``Normalize((0.5,), (0.5,))``)."""
+
+
+def default_data_root() -> Path:
+    """``data/`` at the course's root, wherever the notebook runs from.
+
+    Example:
+        >>> default_data_root().name
+        'data'
+    """
+    return course_dir() / "data"
+
+
+def check_idx_file(path: Path, magic: int, size: int) -> None:
+    """Raise `CorruptDataError` naming ``path`` if its size or IDX magic number is wrong.
+
+    Example:
+        >>> check_idx_file(Path("data/FashionMNIST/raw/t10k-labels-idx1-ubyte"), 2049, 10008)  # doctest: +SKIP
+    """
+    actual = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(4)
+    found = struct.unpack(">i", head)[0] if len(head) == 4 else None
+    if found != magic:
+        raise CorruptDataError(
+            f"{path} is not a Fashion-MNIST IDX file (magic number {found}, expected {magic}). "
+            "Delete it so the course can fetch a good copy."
+        )
+    if actual != size:
+        raise CorruptDataError(
+            f"{path} is truncated or damaged: {actual:,} bytes, expected {size:,}. "
+            "Delete it so the course can fetch a good copy."
+        )
+
+
+def _raw_dir(root: Path) -> Path:
+    return root / "FashionMNIST" / "raw"
+
+
+def _unpacked_ok(raw: Path) -> bool:
+    """True if all four files are there and sound; a damaged one is deleted and named."""
+    present = [name for name in RAW_FILES if (raw / name).exists()]
+    if not present:
+        return False
+    for name in present:
+        magic, size = RAW_FILES[name]
+        check_idx_file(raw / name, magic, size)
+    return len(present) == len(RAW_FILES)
+
+
+def local_copy_dir() -> Path:
+    """Where the original ``.gz`` files are looked for: ``$FASHION_MNIST_DIR`` or Debian's copy.
+
+    Example:
+        >>> str(local_copy_dir())  # doctest: +SKIP
+        '/usr/share/datasets/fashion-mnist'
+    """
+    return Path(os.environ[LOCAL_COPY_ENV]) if os.environ.get(LOCAL_COPY_ENV) else DEBIAN_COPY
+
+
+def _unpack_local_copy(source: Path, raw: Path) -> bool:
+    """Unpack the four ``.gz`` files of ``source`` into ``raw``; False if any is missing."""
+    if not all((source / f"{name}.gz").is_file() for name in RAW_FILES):
+        return False
+    raw.mkdir(parents=True, exist_ok=True)
+    for name, (magic, size) in RAW_FILES.items():
+        target = raw / name
+        if target.exists():
+            continue
+        partial = raw / f".{name}.partial"
+        try:
+            with gzip.open(source / f"{name}.gz", "rb") as src, partial.open("wb") as dst:
+                shutil.copyfileobj(src, dst, length=1 << 20)
+        except (OSError, EOFError) as err:
+            partial.unlink(missing_ok=True)
+            raise CorruptDataError(
+                f"{source / (name + '.gz')} cannot be unpacked ({err}). "
+                f"Reinstall the copy (apt-get install --reinstall {APT_PACKAGE}) or unset {LOCAL_COPY_ENV}."
+            ) from None
+        try:
+            check_idx_file(partial, magic, size)
+        except CorruptDataError as err:
+            partial.unlink()
+            raise CorruptDataError(f"{source / (name + '.gz')} holds a damaged file: {err}") from None
+        partial.rename(target)
+    return True
+
+
+def _not_found_message(root: Path, source: Path, reason: str) -> str:
+    files = "\n".join(f"    {name}" for name in RAW_FILES)
+    return (
+        "Fashion-MNIST is not available: it is not on this machine and the download failed "
+        f"({reason}).\n"
+        f"The course looks for the four files\n{files}\n"
+        f"  1. unpacked in {_raw_dir(root)}/, or\n"
+        f"  2. as .gz files in ${LOCAL_COPY_ENV} (now: {source}); on Debian/Ubuntu: "
+        f"sudo apt-get install {APT_PACKAGE}, or\n"
+        "  3. downloaded by torchvision: connect to the internet and run this cell again."
+    )
+
+
+def ensure_fashion_mnist(root: str | Path | None = None, download: bool = True) -> Path:
+    """Make the four unpacked Fashion-MNIST files ready under ``root``; return the root.
+
+    Example:
+        >>> ensure_fashion_mnist()  # doctest: +SKIP
+        PosixPath('.../data')
+    """
+    root = Path(root) if root is not None else default_data_root()
+    raw = _raw_dir(root)
+    if _unpacked_ok(raw):
+        return root
+    source = local_copy_dir()
+    if _unpack_local_copy(source, raw):
+        return root
+    if not download:
+        raise DataNotFoundError(_not_found_message(root, source, "download=False"))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            for train in (True, False):
+                datasets.FashionMNIST(str(root), train=train, download=True)
+    except (OSError, RuntimeError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataNotFoundError(_not_found_message(root, source, reason)) from None
+    if not _unpacked_ok(raw):
+        raise DataNotFoundError(_not_found_message(root, source, "the download was incomplete"))
+    return root
+
+
+def load_fashion_mnist(
+    train: bool = True,
+    root: str | Path | None = None,
+    transform: transforms.Compose | None = transform,
+    download: bool = True,
+) -> datasets.FashionMNIST:
+    """The real Fashion-MNIST training (60,000) or test (10,000) set, offline when possible.
+
+    Example:
+        >>> test = load_fashion_mnist(train=False)  # doctest: +SKIP
+        >>> test[0][0].shape  # doctest: +SKIP
+        torch.Size([1, 28, 28])
+    """
+    root = ensure_fashion_mnist(root, download=download)
+    return datasets.FashionMNIST(str(root), train=train, transform=transform, download=False)
+
+
+def load_cifar10(
+    train: bool = True, root: str | Path | None = None, download: bool = True
+) -> datasets.CIFAR10:
+    """CIFAR-10 (3x32x32, ten classes) with the 3-channel tutorial transform; needs a download once.
+
+    Example:
+        >>> load_cifar10(train=False)[0][0].shape  # doctest: +SKIP
+        torch.Size([3, 32, 32])
+    """
+    root = Path(root) if root is not None else default_data_root()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return datasets.CIFAR10(
+                str(root), train=train, transform=make_transform(3), download=download
+            )
+    except (OSError, RuntimeError) as err:
+        raise DataNotFoundError(
+            f"CIFAR-10 is not in {root}/ and could not be downloaded ({err}). It has no offline "
+            "package: connect to the internet once, or use DATASET = 'fashion-mnist'."
+        ) from None
+
+
+DATASETS = ("fashion-mnist", "cifar10")
+
+
+def load_dataset(
+    name: str, train: bool = True, root: str | Path | None = None
+) -> tuple[Dataset, tuple[str, ...]]:
+    """The dataset switch of the notebooks: ``'fashion-mnist'`` or ``'cifar10'``, with class names.
+
+    Example:
+        >>> data, classes = load_dataset("fashion-mnist", train=False)  # doctest: +SKIP
+        >>> len(data), classes[0]  # doctest: +SKIP
+        (10000, 'T-shirt/top')
+    """
+    if name == "fashion-mnist":
+        return load_fashion_mnist(train=train, root=root), CLASSES
+    if name == "cifar10":
+        return load_cifar10(train=train, root=root), CIFAR10_CLASSES
+    raise ValueError(f"Unknown dataset {name!r}; choose one of {DATASETS}.")
+
+
+def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    """All images (normalised to [-1, 1], shape N x C x H x W) and labels as two tensors.
+
+    Fashion-MNIST and CIFAR-10 are converted in one vectorised step from their raw
+    arrays, so a whole epoch then runs from memory; other datasets are stacked item
+    by item.
+
+    Example:
+        >>> from torchvision.datasets import FakeData
+        >>> x, y = to_tensors(FakeData(5, (1, 28, 28), transform=make_transform(1)))
+        >>> tuple(x.shape), tuple(y.shape)
+        ((5, 1, 28, 28), (5,))
+    """
+    if isinstance(dataset, (datasets.MNIST, datasets.CIFAR10)):
+        images = torch.as_tensor(dataset.data)
+        images = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
+        images = images.float().div_(255).sub_(0.5).div_(0.5).contiguous()
+        return images, torch.as_tensor(dataset.targets, dtype=torch.long)
+    if len(dataset) == 0:
+        raise ValueError("The dataset is empty.")
+    items = [dataset[i] for i in range(len(dataset))]
+    images = torch.stack([torch.as_tensor(image) for image, _ in items])
+    return images, torch.as_tensor([int(label) for _, label in items], dtype=torch.long)
+
+
+def make_loader(
+    data: Dataset | tuple[torch.Tensor, torch.Tensor],
+    batch_size: int = 32,
+    shuffle: bool = True,
+    seed: int = 0,
+    num_workers: int = 0,
+) -> DataLoader:
+    """A `DataLoader` with seeded shuffling.
+
+    Pass ``(images, labels)`` tensors (see `to_tensors`) for the fast path: whole
+    batches are sliced from memory, no per-image Python work. Pass a dataset for the
+    tutorial's classic per-image loading. ``num_workers=0`` is the safe default in
+    notebooks; the same seed always gives the same order.
+
+    Example:
+        >>> x, y = torch.zeros(10, 1, 28, 28), torch.arange(10)
+        >>> [len(b[1]) for b in make_loader((x, y), batch_size=4)]
+        [4, 4, 2]
+    """
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    if not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(f"num_workers must be a whole number >= 0, got {num_workers!r}")
+    generator = torch.Generator().manual_seed(seed)
+    if isinstance(data, tuple):
+        images, labels = data
+        if len(images) != len(labels):
+            raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
+        dataset = TensorDataset(images, labels)
+        sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        return DataLoader(
+            dataset,
+            sampler=BatchSampler(sampler, batch_size=batch_size, drop_last=False),
+            batch_size=None,
+            num_workers=num_workers,
+        )
+    return DataLoader(
+        data, batch_size=batch_size, shuffle=shuffle, generator=generator, num_workers=num_workers
+    )
+
+
+def select_n_random(
+    data: torch.Tensor | Sequence, labels: torch.Tensor | Sequence, n: int = 100, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` random pairs of (images, labels), the same ones for the same seed.
+
+    Example:
+        >>> x, y = select_n_random(torch.zeros(50, 1, 28, 28), torch.arange(50), n=3)
+        >>> tuple(x.shape), y.tolist()
+        ((3, 1, 28, 28), [44, 39, 7])
+    """
+    data, labels = torch.as_tensor(data), torch.as_tensor(labels)
+    if len(data) != len(labels):
+        raise ValueError(f"{len(data)} images but {len(labels)} labels: they must match.")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n must be a whole number, got {n!r}")
+    if not 1 <= n <= len(data):
+        raise ValueError(f"n must be between 1 and the number of images ({len(data)}), got {n}.")
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
+    return data[perm], labels[perm]

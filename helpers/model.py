@@ -1,0 +1,130 @@
+"""The tutorial's small convolutional network, for 1x28x28 and 3x32x32 images.
+
+Example:
+    >>> import torch
+    >>> Net()(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
+    >>> Net(in_channels=3, image_size=32)(torch.zeros(1, 3, 32, 32)).shape
+    torch.Size([1, 10])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _size_after_convs(image_size: int) -> int:
+    """Side length after conv(5) -> pool(2) -> conv(5) -> pool(2)."""
+    return ((image_size - 4) // 2 - 4) // 2
+
+
+class Net(nn.Module):
+    """Two conv layers and three linear layers, as in the PyTorch TensorBoard tutorial.
+
+    The size of the flattened features is derived from ``image_size`` (16*4*4 for
+    Fashion-MNIST, 16*5*5 for CIFAR-10), so the same class serves both datasets.
+
+    Example:
+        >>> net = Net()
+        >>> sum(p.numel() for p in net.parameters())
+        44426
+    """
+
+    def __init__(self, in_channels: int = 1, image_size: int = 28, num_classes: int = 10) -> None:
+        super().__init__()
+        side = _size_after_convs(image_size)
+        if side < 1:
+            raise ValueError(f"image_size must be at least 16 for this network, got {image_size}")
+        self.input_shape = (in_channels, image_size, image_size)
+        self.conv1 = nn.Conv2d(in_channels, 6, 5)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * side * side, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not torch.jit.is_tracing():
+            check_batch(x, self.input_shape)
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
+    """Raise a clear `ValueError` unless ``images`` is a batch of shape ``(N, *shape)``, N >= 1.
+
+    Example:
+        >>> check_batch(torch.zeros(1, 28, 28), (1, 28, 28))
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected a batch of images of shape (N, 1, 28, 28), got (1, 28, 28). A single image needs a batch dimension: image.unsqueeze(0).
+    """
+    got = tuple(images.shape)
+    if len(got) == 4 and got[1:] == tuple(shape) and got[0] >= 1:
+        return
+    hint = ""
+    if got == tuple(shape) or got == tuple(shape[1:]):
+        hint = " A single image needs a batch dimension: image.unsqueeze(0)."
+        if len(got) == 2:
+            hint = " A single image needs channel and batch dimensions: image[None, None]."
+    elif len(got) == 4 and got[1] != shape[0]:
+        hint = (f" The images have {got[1]} channel(s) but the model expects {shape[0]}:"
+                " build it with Net(in_channels=..., image_size=...) to match the dataset.")
+    elif len(got) == 4 and got[0] == 0:
+        hint = " The batch is empty."
+    raise ValueError(f"Expected a batch of images of shape (N, {', '.join(map(str, shape))}), "
+                     f"got {got}.{hint}")
+
+
+def device_of(net: nn.Module) -> torch.device:
+    """The device the model's parameters live on.
+
+    Example:
+        >>> device_of(Net())
+        device(type='cpu')
+    """
+    return next(net.parameters()).device
+
+
+@contextmanager
+def evaluating(net: nn.Module) -> Iterator[nn.Module]:
+    """Run ``net`` in eval mode without gradients, then restore the mode it had.
+
+    Example:
+        >>> net = Net().train()
+        >>> with evaluating(net):
+        ...     net.training
+        False
+        >>> net.training
+        True
+    """
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            yield net
+    finally:
+        net.train(was_training)
+
+
+def pick_device() -> torch.device:
+    """The GPU when there is one, else the CPU.
+
+    Example:
+        >>> pick_device().type in {"cuda", "mps", "cpu"}
+        True
+    """
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")

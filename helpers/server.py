@@ -1,0 +1,185 @@
+"""Starting and stopping TensorBoard, always on 127.0.0.1.
+
+Example:
+    >>> from helpers.server import TensorBoard
+    >>> with TensorBoard("runs") as tb:  # doctest: +SKIP
+    ...     print(tb.url)
+    http://127.0.0.1:6006/
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 6006
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """True if nothing listens on ``host:port``.
+
+    Example:
+        >>> port_is_free(0)
+        True
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(preferred: int = DEFAULT_PORT, host: str = HOST) -> int:
+    """``preferred`` if it is free, else a free port the system picks.
+
+    Example:
+        >>> 0 < free_port() < 65536
+        True
+    """
+    if port_is_free(preferred, host):
+        return preferred
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _answers(port: int, host: str = HOST, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/data/logdir", timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def forget_dead_tensorboards() -> list[int]:
+    """Delete the records of TensorBoards that are gone; return their ports.
+
+    ``%tensorboard`` reuses a recorded TensorBoard for the same arguments without
+    checking that it still runs, and then shows an empty frame. A killed kernel or a
+    restarted machine leaves such records behind.
+
+    Example:
+        >>> forget_dead_tensorboards()  # doctest: +SKIP
+        [6006]
+    """
+    from tensorboard import manager
+
+    info_dir = Path(manager._get_info_dir())  # where TensorBoard records its running servers
+    forgotten = []
+    for record in sorted(info_dir.glob("pid-*.info")):
+        try:
+            info = manager._info_from_string(record.read_text())
+        except (OSError, ValueError):
+            continue
+        if not _alive(info.pid) or not _answers(info.port):
+            record.unlink(missing_ok=True)
+            forgotten.append(info.port)
+    return forgotten
+
+
+def running_tensorboards() -> list[tuple[int, int, str]]:
+    """(pid, port, logdir) of every TensorBoard that is alive and answering.
+
+    Example:
+        >>> running_tensorboards()  # doctest: +SKIP
+        [(12345, 6006, '/home/me/course/runs')]
+    """
+    from tensorboard import manager
+
+    forget_dead_tensorboards()
+    return [(i.pid, i.port, i.logdir) for i in manager.get_all()]
+
+
+def stop_tensorboards() -> int:
+    """Stop every TensorBoard that ``%tensorboard`` or `TensorBoard` started; return how many.
+
+    Example:
+        >>> stop_tensorboards()  # doctest: +SKIP
+        1
+    """
+    stopped = 0
+    for pid, _port, _logdir in running_tensorboards():
+        try:
+            os.kill(pid, signal.SIGTERM)
+            stopped += 1
+        except ProcessLookupError:
+            pass
+    forget_dead_tensorboards()
+    return stopped
+
+
+class TensorBoard:
+    """A TensorBoard server on 127.0.0.1 for ``logdir``, stopped on `stop` or at the end of ``with``.
+
+    If ``port`` is taken, a free one is used and the change is printed.
+
+    Example:
+        >>> with TensorBoard("runs", port=6006) as tb:  # doctest: +SKIP
+        ...     tb.url
+        'http://127.0.0.1:6006/'
+    """
+
+    def __init__(self, logdir: str | Path, port: int = DEFAULT_PORT, timeout: float = 60.0,
+                 quiet: bool = False) -> None:
+        self.logdir = Path(logdir)
+        if not self.logdir.is_dir():
+            raise FileNotFoundError(f"Log directory {self.logdir} does not exist.")
+        forgotten = forget_dead_tensorboards()
+        if forgotten and not quiet:
+            print(f"Forgot {len(forgotten)} dead TensorBoard record(s) (ports {forgotten}).")
+        self.port = free_port(port)
+        if self.port != port and not quiet:
+            print(f"Port {port} is taken; TensorBoard uses port {self.port} instead.")
+        self.url = f"http://{HOST}:{self.port}/"
+        self._log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tensorboard.main", "--logdir", str(self.logdir),
+             "--host", HOST, "--port", str(self.port), "--reload_interval", "1"],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while not _answers(self.port):
+            if self.process.poll() is not None:
+                self._log.seek(0)
+                err = self._log.read().decode(errors="replace")[-2000:]
+                raise RuntimeError(f"TensorBoard exited at start (code {self.process.returncode}):\n{err}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"TensorBoard did not answer on {self.url} within {timeout:.0f} s.")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Stop the server and wait for it to exit."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    def __enter__(self) -> TensorBoard:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

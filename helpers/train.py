@@ -1,0 +1,272 @@
+"""Training with TensorBoard logging, test-set probabilities and PR curves.
+
+Example:
+    >>> import torch
+    >>> from helpers.model import Net
+    >>> probs, labels = predict_probs(Net(), [(torch.zeros(4, 1, 28, 28), torch.tensor([0, 1, 2, 3]))])
+    >>> tuple(probs.shape), labels.tolist()
+    ((4, 10), [0, 1, 2, 3])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.tensorboard import SummaryWriter
+from tqdm.auto import tqdm
+
+from helpers.model import device_of, evaluating
+from helpers.paths import course_dir
+from helpers.plots import plot_classes_preds
+
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+
+
+def predict_probs(net: nn.Module, batches: Batches) -> tuple[torch.Tensor, torch.Tensor]:
+    """Class probabilities (N x classes, on the CPU) and true labels for every batch.
+
+    Runs in eval mode without gradients, with one softmax per batch (not per image).
+
+    Example:
+        >>> from helpers.model import Net
+        >>> probs, _ = predict_probs(Net(), [(torch.zeros(2, 1, 28, 28), torch.tensor([5, 6]))])
+        >>> torch.allclose(probs.sum(dim=1), torch.ones(2))
+        True
+    """
+    device = device_of(net)
+    all_probs, all_labels = [], []
+    with evaluating(net):
+        for images, labels in batches:
+            all_probs.append(F.softmax(net(images.to(device)), dim=1).cpu())
+            all_labels.append(torch.as_tensor(labels).cpu())
+    if not all_probs:
+        raise ValueError("No batches to predict: the loader is empty.")
+    return torch.cat(all_probs), torch.cat(all_labels)
+
+
+def accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
+    """Share of rows whose most probable class is the true label.
+
+    Example:
+        >>> accuracy(torch.tensor([[0.9, 0.1], [0.2, 0.8]]), torch.tensor([0, 0]))
+        0.5
+    """
+    return (probs.argmax(dim=1) == labels).float().mean().item()
+
+
+def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classes: int) -> None:
+    """Raise a clear `ValueError` unless ``probs`` (N x classes, in [0, 1]) fits ``labels`` (N).
+
+    Example:
+        >>> check_probs_and_labels(torch.tensor([[1.5, -0.5]]), torch.tensor([0]), 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: Probabilities must lie in [0, 1], got values from -0.5 to 1.5. Apply softmax to the model's outputs first: F.softmax(logits, dim=1).
+    """
+    if probs.dim() != 2 or probs.shape[1] != num_classes:
+        raise ValueError(
+            f"Probabilities must have shape (N, {num_classes}), one column per class, "
+            f"got {tuple(probs.shape)}."
+        )
+    if labels.dim() != 1 or len(labels) != len(probs):
+        raise ValueError(
+            f"Need one label per row of probabilities: {len(probs)} rows but labels of shape "
+            f"{tuple(labels.shape)}."
+        )
+    if labels.is_floating_point() or labels.dtype == torch.bool:
+        raise ValueError(f"Labels must be class indices (integers), got dtype {labels.dtype}.")
+    if len(probs) == 0:
+        raise ValueError("No probabilities: the test set is empty.")
+    if not torch.isfinite(probs).all() or probs.min() < 0 or probs.max() > 1:
+        raise ValueError(
+            f"Probabilities must lie in [0, 1], got values from {probs.min().item():g} to "
+            f"{probs.max().item():g}. Apply softmax to the model's outputs first: "
+            "F.softmax(logits, dim=1)."
+        )
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(
+            f"Labels must be class indices from 0 to {num_classes - 1}, got values from "
+            f"{labels.min().item()} to {labels.max().item()}."
+        )
+
+
+def add_pr_curves(
+    writer: SummaryWriter,
+    probs: torch.Tensor,
+    labels: torch.Tensor,
+    classes: Sequence[str],
+    global_step: int = 0,
+) -> None:
+    """One precision-recall curve per class, tagged with the class name.
+
+    For class ``i`` the ground truth is ``labels == i`` (the **true** labels) and the
+    score is the predicted probability of class ``i``.
+
+    Example:
+        >>> add_pr_curves(writer, probs, labels, CLASSES)  # doctest: +SKIP
+    """
+    probs, labels = torch.as_tensor(probs).detach().cpu(), torch.as_tensor(labels).detach().cpu()
+    check_probs_and_labels(probs, labels, len(classes))
+    for i, name in enumerate(classes):
+        writer.add_pr_curve(name, labels == i, probs[:, i], global_step=global_step)
+
+
+def per_class_accuracy(probs: torch.Tensor, labels: torch.Tensor, classes: Sequence[str]) -> dict[str, float]:
+    """Accuracy on the images of each true class.
+
+    Example:
+        >>> per_class_accuracy(torch.tensor([[0.9, 0.1], [0.6, 0.4]]), torch.tensor([0, 1]), ["a", "b"])
+        {'a': 1.0, 'b': 0.0}
+    """
+    check_probs_and_labels(probs, labels, len(classes))
+    preds = probs.argmax(dim=1)
+    return {
+        name: (preds[labels == i] == i).float().mean().item() if (labels == i).any() else float("nan")
+        for i, name in enumerate(classes)
+    }
+
+
+@dataclass
+class FitResult:
+    """What `fit` measured."""
+
+    steps: int = 0
+    seconds: float = 0.0
+    images: int = 0
+    test_accuracy: list[float] = field(default_factory=list)
+    accuracy_reached_at: dict[float, float] = field(default_factory=dict)
+
+    @property
+    def images_per_second(self) -> float:
+        return self.images / self.seconds if self.seconds else 0.0
+
+
+def fit(
+    net: nn.Module,
+    train_loader: Batches,
+    optimizer: torch.optim.Optimizer,
+    epochs: int = 1,
+    writer: SummaryWriter | None = None,
+    log_every: int = 200,
+    figure_every: int = 1000,
+    test_data: tuple[torch.Tensor, torch.Tensor] | None = None,
+    classes: Sequence[str] | None = None,
+    progress: bool = True,
+    targets: Sequence[float] = (),
+) -> FitResult:
+    """Train ``net`` and log to ``writer``: the running loss and accuracy every ``log_every``
+    steps, a "predictions vs. actuals" figure every ``figure_every`` steps, test accuracy
+    after each epoch. Flushes at every logging step, so a killed run keeps what it logged.
+
+    ``targets`` are test accuracies whose time to reach is recorded (checked every
+    ``log_every`` steps, so only give them when timing matters).
+
+    Example:
+        >>> fit(net, make_loader(train), torch.optim.Adam(net.parameters()), writer=writer)  # doctest: +SKIP
+        FitResult(steps=1875, ...)
+    """
+    if log_every < 1 or figure_every < 1 or epochs < 1:
+        raise ValueError("epochs, log_every and figure_every must be at least 1.")
+    if writer is not None and figure_every and classes is None:
+        raise ValueError("Pass classes=... so the predictions figures can name the classes.")
+    device = device_of(net)
+    result = FitResult()
+    pending = sorted(targets)
+    net.train()
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        running_loss, running_correct, running_seen = 0.0, 0, 0
+        batches = tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress,
+                       leave=False, mininterval=1.0)
+        for images, labels in batches:
+            images, labels = images.to(device), labels.to(device)
+            optimizer.zero_grad()
+            outputs = net(images)
+            loss = F.cross_entropy(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            result.steps += 1
+            result.images += len(labels)
+            running_loss += loss.item() * len(labels)
+            running_correct += (outputs.argmax(dim=1) == labels).sum().item()
+            running_seen += len(labels)
+            if result.steps % log_every == 0:
+                if writer is not None:
+                    writer.add_scalar("training loss", running_loss / running_seen, result.steps)
+                    writer.add_scalar("training accuracy", running_correct / running_seen, result.steps)
+                    if result.steps % figure_every == 0:
+                        fig = plot_classes_preds(net, images[:4], labels[:4], classes)
+                        writer.add_figure("predictions vs. actuals", fig, result.steps)
+                    writer.flush()
+                running_loss, running_correct, running_seen = 0.0, 0, 0
+                if pending and test_data is not None:
+                    acc = evaluate(net, test_data)
+                    while pending and acc >= pending[0]:
+                        result.accuracy_reached_at[pending.pop(0)] = time.perf_counter() - start
+        if test_data is not None:
+            result.test_accuracy.append(evaluate(net, test_data))
+            if writer is not None:
+                writer.add_scalar("test accuracy", result.test_accuracy[-1], result.steps)
+                writer.flush()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def evaluate(net: nn.Module, data: tuple[torch.Tensor, torch.Tensor], batch_size: int = 1000) -> float:
+    """Accuracy of ``net`` on in-memory ``(images, labels)``.
+
+    Example:
+        >>> from helpers.model import Net
+        >>> 0 <= evaluate(Net(), (torch.zeros(3, 1, 28, 28), torch.tensor([0, 1, 2]))) <= 1
+        True
+    """
+    images, labels = data
+    batches = ((images[i:i + batch_size], labels[i:i + batch_size])
+               for i in range(0, len(images), batch_size))
+    return accuracy(*predict_probs(net, batches))
+
+
+def checkpoint_path(name: str = "fashion_mnist_net.pt") -> Path:
+    """Where trained weights are kept: ``checkpoints/`` at the course's root.
+
+    Example:
+        >>> checkpoint_path().parent.name
+        'checkpoints'
+    """
+    return course_dir() / "checkpoints" / name
+
+
+def save_weights(net: nn.Module, path: str | Path | None = None) -> Path:
+    """Save ``net``'s weights (its ``state_dict``) and return the file.
+
+    Example:
+        >>> save_weights(net)  # doctest: +SKIP
+        PosixPath('.../checkpoints/fashion_mnist_net.pt')
+    """
+    path = Path(path) if path is not None else checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(net.state_dict(), tmp)
+    tmp.replace(path)
+    return path
+
+
+def load_weights(net: nn.Module, path: str | Path | None = None) -> nn.Module:
+    """Load weights saved by `save_weights` into ``net`` safely (``weights_only=True``).
+
+    Example:
+        >>> load_weights(Net())  # doctest: +SKIP
+        Net(...)
+    """
+    path = Path(path) if path is not None else checkpoint_path()
+    if not path.exists():
+        raise FileNotFoundError(f"No saved weights at {path}: run chapter 04 first, or train here.")
+    state = torch.load(path, map_location=device_of(net), weights_only=True)
+    net.load_state_dict(state)
+    return net

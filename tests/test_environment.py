@@ -1,0 +1,57 @@
+"""requirements.txt and environment.yml describe the same environment."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def requirement_names() -> set[str]:
+    names = set()
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            names.add(re.split(r"[<>=!~\[ ]", line, maxsplit=1)[0].lower())
+    return names
+
+
+def test_every_requirement_says_why_it_is_there():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line.strip() and not line.startswith(("#", "-e")):
+            assert "#" in line, f"requirements.txt: no comment on {line!r}"
+
+
+def test_requirements_install_helpers_last_and_cap_torch():
+    lines = [x for x in (ROOT / "requirements.txt").read_text().splitlines() if x.strip() and not x.startswith("#")]
+    assert lines[-1].split("#")[0].strip() == "-e ."
+    assert {"torch", "torchvision", "tensorboard", "matplotlib", "numpy", "jupyterlab", "nbval",
+            "ipykernel", "tqdm", "pytest"} <= requirement_names()
+    text = (ROOT / "requirements.txt").read_text()
+    assert "torch>=2.4,<=2.14.1" in text and "torchvision>=0.19,<=0.29.1" in text
+
+
+def test_environment_yml_has_the_same_packages():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    assert "python=3.11" in deps
+    pip_part = next(d["pip"] for d in deps if isinstance(d, dict))
+    conda_names = {re.split(r"[<>=! ]", d, maxsplit=1)[0].lower() for d in deps if isinstance(d, str)}
+    assert conda_names <= {"python", "pip"}, "conda packages would bypass requirements.txt"
+    assert pip_part == ["-r requirements.txt"]
+    assert requirement_names()  # the packages come from requirements.txt, so they cannot differ
+
+
+def test_helpers_imports_from_any_folder_without_side_effects(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import helpers.data, helpers.model, helpers.plots, helpers.board, helpers.train, "
+            "helpers.server; import matplotlib, torch, os; "
+            "print(matplotlib.rcParams['figure.figsize'], os.listdir('.'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[6.4, 4.8] []"
