@@ -20,11 +20,11 @@ data: $(READY)
 	$(BIN)/python -m helpers.prepare_data
 
 lab: data
-	$(BIN)/jupyter lab notebooks/
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab notebooks/
 
 test: $(READY)
 	$(BIN)/python -m helpers.prepare_data --require
-	$(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 clean-runs:
 	rm -rf runs/

@@ -250,6 +250,8 @@ def load_cifar10(
 
 
 DATASETS = ("fashion-mnist", "cifar10")
+IMAGE_SHAPES: dict[str, tuple[int, int]] = {"fashion-mnist": (1, 28), "cifar10": (3, 32)}
+"""(channels, side) of each dataset's images, for ``Net(*IMAGE_SHAPES[DATASET])``."""
 
 
 def load_dataset(

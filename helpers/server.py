@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -94,6 +95,22 @@ def forget_dead_tensorboards() -> list[int]:
             record.unlink(missing_ok=True)
             forgotten.append(info.port)
     return forgotten
+
+
+def prepare_tensorboard_magic() -> list[int]:
+    """Get ``%tensorboard`` ready: forget dead TensorBoards, and point the magic at the
+    ``tensorboard`` program of this Python environment if it is not on ``PATH`` (as when
+    JupyterLab runs from a virtual environment that was never activated).
+
+    Example:
+        >>> prepare_tensorboard_magic()  # doctest: +SKIP
+        []
+    """
+    if not shutil.which("tensorboard") and not os.environ.get("TENSORBOARD_BINARY"):
+        beside = Path(sys.executable).with_name("tensorboard")
+        if beside.exists():
+            os.environ["TENSORBOARD_BINARY"] = str(beside)
+    return forget_dead_tensorboards()
 
 
 def running_tensorboards() -> list[tuple[int, int, str]]:
