@@ -54,6 +54,12 @@ def answers(port: int) -> bool:
         return False
 
 
+def wait_until_answering(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not answers(port) and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
 def pid_on(port: int) -> int:
     from tensorboard import manager
 
@@ -70,9 +76,7 @@ def test_tensorboard_magic_starts_on_localhost_and_dead_records_are_forgotten(ke
 
     out = run_cell(kernel, f"prepare_tensorboard_magic()\n{magic}")
     assert "127.0.0.1" in out or str(port) in out
-    deadline = time.monotonic() + 60
-    while not answers(port) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_until_answering(port)
     assert answers(port), "TensorBoard started by %tensorboard did not answer on 127.0.0.1"
 
     # A TensorBoard that dies hard leaves its record behind ...
@@ -84,7 +88,5 @@ def test_tensorboard_magic_starts_on_localhost_and_dead_records_are_forgotten(ke
     # the course's preparation forgets it, so the magic starts a live one again
     out = run_cell(kernel, f"print(prepare_tensorboard_magic())\n{magic}")
     assert f"[{port}]" in out and "Reusing" not in out
-    deadline = time.monotonic() + 60
-    while not answers(port) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_until_answering(port)
     assert answers(port)
