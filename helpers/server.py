@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -40,17 +41,15 @@ def port_is_free(port: int, host: str = HOST) -> bool:
 
 
 def free_port(preferred: int = DEFAULT_PORT, host: str = HOST) -> int:
-    """``preferred`` if it is free, else a free port the system picks.
+    """``preferred`` if it is free, else (or if it is 0) a free port the system picks.
 
     Example:
         >>> 0 < free_port() < 65536
         True
     """
-    if port_is_free(preferred, host):
+    if preferred and port_is_free(preferred, host):
         return preferred
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    return _system_port(host)
 
 
 def _alive(pid: int) -> bool:
@@ -145,9 +144,13 @@ def stop_tensorboards() -> int:
 
 
 class TensorBoard:
-    """A TensorBoard server on 127.0.0.1 for ``logdir``, stopped on `stop` or at the end of ``with``.
+    """A TensorBoard server on 127.0.0.1 for ``logdir``, stopped by `stop`, at the end of
+    ``with``, or when Python exits.
 
-    If ``port`` is taken, a free one is used and the change is printed.
+    It says what it did when it had to work around something: a port that is taken (it
+    uses a free one), or records of dead TensorBoards (it forgets them). ``port=0`` lets
+    the system pick a free port. A relative ``logdir`` is relative to ``cwd`` (default: the
+    current folder), and TensorBoard shows it as given.
 
     Example:
         >>> with TensorBoard("runs", port=6006) as tb:  # doctest: +SKIP
@@ -156,47 +159,85 @@ class TensorBoard:
     """
 
     def __init__(self, logdir: str | Path, port: int = DEFAULT_PORT, timeout: float = 60.0,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, cwd: str | Path | None = None) -> None:
         self.logdir = Path(logdir)
-        if not self.logdir.is_dir():
+        if not (Path(cwd or ".") / self.logdir).is_dir():
             raise FileNotFoundError(f"Log directory {self.logdir} does not exist.")
+        say = (lambda message: None) if quiet else print
         forgotten = forget_dead_tensorboards()
-        if forgotten and not quiet:
-            print(f"Forgot {len(forgotten)} dead TensorBoard record(s) (ports {forgotten}).")
+        if forgotten:
+            say(f"Forgot {len(forgotten)} record(s) of TensorBoards that no longer run "
+                f"(port(s) {', '.join(map(str, forgotten))}), so nothing reuses them.")
         self.port = free_port(port)
-        if self.port != port and not quiet:
-            print(f"Port {port} is taken; TensorBoard uses port {self.port} instead.")
+        if port and self.port != port:
+            say(f"Port {port} is taken (another program listens there); "
+                f"this TensorBoard uses port {self.port} instead.")
         self.url = f"http://{HOST}:{self.port}/"
         self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tensorboard.main", "--logdir", str(self.logdir),
              "--host", HOST, "--port", str(self.port), "--reload_interval", "1"],
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd,
         )
+        _started.append(self)
+        if len(_started) == 1:
+            atexit.register(_stop_started)
         deadline = time.monotonic() + timeout
         while not _answers(self.port):
             if self.process.poll() is not None:
-                self._log.seek(0)
-                err = self._log.read().decode(errors="replace")[-2000:]
+                err = self.output()[-2000:]
+                self.stop()
                 raise RuntimeError(f"TensorBoard exited at start (code {self.process.returncode}):\n{err}")
             if time.monotonic() > deadline:
                 self.stop()
                 raise TimeoutError(f"TensorBoard did not answer on {self.url} within {timeout:.0f} s.")
             time.sleep(0.2)
+        say(f"TensorBoard for {self.logdir} runs on {self.url}")
+
+    def output(self) -> str:
+        """What the server has printed so far."""
+        if self._log.closed:
+            return ""
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
 
     def stop(self) -> None:
-        """Stop the server and wait for it to exit."""
+        """Stop the server and every process it started (its process group), and wait for them."""
         if self.process.poll() is None:
-            self.process.terminate()
+            _signal_group(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                _signal_group(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        _signal_group(self.process.pid, signal.SIGKILL)  # a child left behind, e.g. its data server
         self._log.close()
+        if self in _started:
+            _started.remove(self)
 
     def __enter__(self) -> TensorBoard:
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+_started: list[TensorBoard] = []
+
+
+def _stop_started() -> None:
+    for server in list(_started):
+        server.stop()
+
+
+def _system_port(host: str = HOST) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

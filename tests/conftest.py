@@ -65,3 +65,93 @@ def real_copy() -> Path:
             "`apt-get install dataset-fashion-mnist` or set FASHION_MNIST_DIR."
         )
     return folder
+
+
+# --- a real TensorBoard on the course's runs, and a real browser (shared by the whole session) ---
+
+
+@pytest.fixture(scope="session")
+def course_runs(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
+    """Every chapter's run, written in seconds with the chapters' code: (logdir, {name: run})."""
+    from helpers.course_runs import write_course_runs
+
+    logdir = tmp_path_factory.mktemp("course") / "runs"
+    return logdir, write_course_runs(logdir)
+
+
+def processes_in_group(pgid: int) -> list[int]:
+    """Pids of the living processes in process group ``pgid`` (zombies excluded)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.fixture(scope="session")
+def tensorboard_server(course_runs):
+    """A real TensorBoard on 127.0.0.1 for the course's runs; no process of it outlives the session."""
+    from helpers.server import TensorBoard
+
+    server = TensorBoard(course_runs[0], port=0, quiet=True)
+    try:
+        yield server
+    finally:
+        server.stop()
+        left = processes_in_group(server.process.pid)
+        assert not left, f"TensorBoard processes {left} survived stop()"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium from the system (`apt-get install chromium`), driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from helpers.dashboards import launch_chromium
+
+    playwright = sync_playwright().start()
+    try:
+        try:
+            browser = launch_chromium(playwright)
+        except FileNotFoundError as err:
+            pytest.fail(str(err))
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(chromium, request, tmp_path_factory):
+    """A fresh browser page; when the test fails, a screenshot of it is saved and named."""
+    from helpers.dashboards import VIEWPORT
+
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            folder = tmp_path_factory.getbasetemp() / "browser-failures"
+            folder.mkdir(exist_ok=True)
+            shot = folder / f"{request.node.name}.png".replace("/", "_")
+            page.screenshot(path=str(shot))
+            report.sections.append(("browser screenshot", f"what the browser showed: {shot}"))
+            print(f"\nwhat the browser showed: {shot}")
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Let fixtures see whether their test failed (``request.node.report_call``)."""
+    report = yield
+    if report.when == "call":
+        item.report_call = report
+    return report

@@ -1,0 +1,175 @@
+"""A small copy of the course's runs, written in seconds with the chapters' own code.
+
+Each chapter's run is written with the same helpers and the same TensorBoard calls as its
+notebook, with less training. The tests point a real TensorBoard at these runs, and
+``python -m helpers.screenshots`` photographs them for the README and the chapters.
+
+Example:
+    >>> from helpers.course_runs import write_course_runs
+    >>> runs = write_course_runs("/tmp/course-runs")  # doctest: +SKIP
+    >>> sorted(runs)  # doctest: +SKIP
+    ['00_setup', '01_write_images', '02_graph', '03_projector', '04_training', '05_pr_curves', ...]
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch.utils.tensorboard import SummaryWriter
+
+from helpers.board import make_writer
+from helpers.data import load_dataset, make_loader, select_n_random, to_tensors
+from helpers.model import Net
+from helpers.train import add_pr_curves, evaluate, fit, predict_probs
+
+N_POINTS = 100         # chapter 03: random training images in the projector
+BATCH_SIZE = 128       # chapter 04's batch size
+TRAIN_IMAGES = 16_384  # chapter 04 trains 5 epochs of 60,000 images; 128 steps show the same curves
+LOG_EVERY = 8          # steps between two points of the loss curve
+FIGURE_EVERY = 32      # ... and between two figures (TensorBoard keeps at most 10 images per tag)
+SEED = 0
+
+
+@dataclass
+class CourseData:
+    """What the chapters share: Fashion-MNIST in memory, and the model chapter 04 trains."""
+
+    train_set: torch.utils.data.Dataset
+    classes: tuple[str, ...]
+    train: tuple[torch.Tensor, torch.Tensor]
+    test: tuple[torch.Tensor, torch.Tensor]
+    net: Net | None = None
+
+
+def load_course_data() -> CourseData:
+    """The real Fashion-MNIST (train and test) as the chapters load it.
+
+    Example:
+        >>> data = load_course_data()  # doctest: +SKIP
+        >>> tuple(data.train[0].shape)  # doctest: +SKIP
+        (60000, 1, 28, 28)
+    """
+    train_set, classes = load_dataset("fashion-mnist", train=True)
+    test_set, _ = load_dataset("fashion-mnist", train=False)
+    return CourseData(train_set, tuple(classes), to_tensors(train_set), to_tensors(test_set))
+
+
+def write_setup(root: Path, data: CourseData) -> Path:
+    """Chapter 00: the scalar ``setup/square``, steps 0..10."""
+    with make_writer("00_setup", root) as writer:
+        for step in range(11):
+            writer.add_scalar("setup/square", step**2, global_step=step)
+    return Path(writer.log_dir)
+
+
+def write_images(root: Path, data: CourseData) -> Path:
+    """Chapter 01: a grid of four training images."""
+    images, _ = next(iter(make_loader(data.train_set, batch_size=4, shuffle=True, seed=SEED)))
+    with make_writer("01_write_images", root) as writer:
+        writer.add_image("four_fashion_mnist_images", torchvision.utils.make_grid(images) / 2 + 0.5)
+    return Path(writer.log_dir)
+
+
+def write_graph(root: Path, data: CourseData) -> Path:
+    """Chapter 02: the graph of ``Net``, traced with a batch of four images."""
+    torch.manual_seed(SEED)
+    images, _ = next(iter(make_loader(data.train_set, batch_size=4, seed=SEED)))
+    with make_writer("02_graph", root) as writer, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*torch.jit.trace", category=FutureWarning)
+        writer.add_graph(Net(), images)
+    return Path(writer.log_dir)
+
+
+def write_projector(root: Path, data: CourseData) -> Path:
+    """Chapter 03: ``N_POINTS`` random training images with labels and thumbnails."""
+    images, labels = select_n_random(*data.train, n=N_POINTS, seed=SEED)
+    with make_writer("03_projector", root) as writer:
+        writer.add_embedding(images.reshape(len(images), -1),
+                             metadata=[data.classes[i] for i in labels], label_img=images / 2 + 0.5)
+    return Path(writer.log_dir)
+
+
+def write_training(root: Path, data: CourseData) -> Path:
+    """Chapter 04: ``TRAIN_IMAGES`` images of training, logging loss, accuracy, figures and the
+    device."""
+    torch.manual_seed(SEED)
+    data.net = Net()
+    optimizer = torch.optim.Adam(data.net.parameters(), lr=3e-3)
+    train = tuple(t[:TRAIN_IMAGES] for t in data.train)
+    with make_writer("04_training", root) as writer:
+        result = fit(data.net, make_loader(train, batch_size=BATCH_SIZE, seed=SEED), optimizer,
+                     writer=writer, log_every=LOG_EVERY, figure_every=FIGURE_EVERY,
+                     test_data=data.test, classes=data.classes, progress=False)
+        writer.add_text("device", f"cpu, {result.steps} steps")
+    return Path(writer.log_dir)
+
+
+def write_pr_curves(root: Path, data: CourseData) -> Path:
+    """Chapter 05: one PR curve per class, from chapter 04's model on the test set."""
+    if data.net is None:
+        raise RuntimeError("Write chapter 04's run first: chapter 05 uses its trained model.")
+    probs, labels = predict_probs(data.net, make_loader(data.test, batch_size=1000, shuffle=False))
+    with make_writer("05_pr_curves", root) as writer:
+        add_pr_curves(writer, probs, labels, data.classes)
+    return Path(writer.log_dir)
+
+
+def write_comparing_runs(root: Path, data: CourseData) -> Path:
+    """Comparing runs: two learning rates side by side, each run with its train and test loss
+    (``add_scalars``), weight histograms, a text note and its hyperparameters (``add_hparams``)."""
+    parent = make_writer("06_comparing_runs", root)
+    folder = Path(parent.log_dir)
+    parent.close()
+    train = tuple(t[:2048] for t in data.train)
+    test = tuple(t[:1000] for t in data.test)
+    for lr in (0.01, 0.001):
+        torch.manual_seed(SEED)
+        net = Net()
+        optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+        with SummaryWriter(str(folder / f"lr{lr}")) as writer:
+            for epoch in range(1, 4):
+                fit(net, make_loader(train, batch_size=BATCH_SIZE, seed=epoch), optimizer, progress=False)
+                losses = {name: F.nll_loss(probs.log(), labels).item() for name, (probs, labels) in
+                          (("train", predict_probs(net, [train])), ("test", predict_probs(net, [test])))}
+                writer.add_scalars("loss", losses, epoch)
+                writer.add_histogram("fc3.weight", net.fc3.weight, epoch)
+            writer.add_text("notes", f"Adam, lr={lr}, 3 epochs of 2,048 images")
+            accuracy = evaluate(net, test)
+            writer.add_hparams({"lr": lr, "optimizer": "adam"}, {"hparam/accuracy": accuracy},
+                               run_name=".")
+    return folder
+
+
+Writer = Callable[[Path, CourseData], Path]
+
+CHAPTER_RUNS: dict[str, Writer] = {
+    "00_setup": write_setup,
+    "01_write_images": write_images,
+    "02_graph": write_graph,
+    "03_projector": write_projector,
+    "04_training": write_training,
+    "05_pr_curves": write_pr_curves,
+    "06_comparing_runs": write_comparing_runs,
+}
+"""Each chapter's run name and the function that writes it, in chapter order."""
+
+
+def write_course_runs(root: str | Path, data: CourseData | None = None) -> dict[str, Path]:
+    """Write every chapter's run under ``root``; return ``{run name: run directory}``.
+
+    Takes a few seconds on a 2-core CPU (one epoch of chapter 04's training).
+
+    Example:
+        >>> runs = write_course_runs("/tmp/course-runs")  # doctest: +SKIP
+        >>> runs["04_training"].name  # doctest: +SKIP
+        '04_training-20261124-190000'
+    """
+    root = Path(root)
+    data = data or load_course_data()
+    return {name: write(root, data) for name, write in CHAPTER_RUNS.items()}

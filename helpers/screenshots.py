@@ -1,0 +1,130 @@
+"""Screenshots of each chapter's dashboards, made from the course's own runs.
+
+Run ``python -m helpers.screenshots`` (or ``make screenshots``) from the course folder. It
+writes a small copy of every chapter's run (`helpers.course_runs`), opens each chapter's
+run in its own TensorBoard on 127.0.0.1, the way the chapter's ``%tensorboard --logdir
+{RUN_DIR}`` does, waits in headless Chromium until the dashboard shows what it should
+(`helpers.dashboards`), and saves ``docs/screenshots/<chapter>_<dashboard>.png``. Only
+chapters that have a notebook are photographed.
+
+Example:
+    >>> from helpers.screenshots import screenshot_views
+    >>> [view.name for view in screenshot_views()][:2]
+    ['00_scalars', '01_images']
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+from itertools import groupby
+from pathlib import Path
+
+from helpers.dashboards import VIEWPORT, VIEWS, View, launch_chromium, open_view
+from helpers.paths import course_dir
+
+COLORS = 256  # a palette PNG: a third of the size, and the dashboards use few colours
+
+
+def screenshot_dir() -> Path:
+    """``docs/screenshots/`` at the course's root, where the README and chapters find them.
+
+    Example:
+        >>> screenshot_dir().relative_to(course_dir()).as_posix()
+        'docs/screenshots'
+    """
+    return course_dir() / "docs" / "screenshots"
+
+
+def screenshot_views(notebooks: str | Path | None = None) -> list[View]:
+    """The views of every chapter that has a notebook ``NN_*.ipynb`` in ``notebooks``.
+
+    Example:
+        >>> [view.name for view in screenshot_views()][-1]
+        '05_pr_curves'
+    """
+    folder = Path(notebooks) if notebooks is not None else course_dir() / "notebooks"
+    chapters = {path.name[:2] for path in folder.glob("[0-9][0-9]_*.ipynb")}
+    return [view for view in VIEWS if view.chapter in chapters]
+
+
+def save_png(png: bytes, path: str | Path, colors: int = COLORS) -> Path:
+    """Save screenshot bytes as a small, optimised palette PNG.
+
+    Example:
+        >>> from PIL import Image
+        >>> buffer = io.BytesIO(); Image.new("RGB", (8, 8), "orange").save(buffer, "PNG")
+        >>> import tempfile, os; path = os.path.join(tempfile.mkdtemp(), "x.png")
+        >>> Image.open(save_png(buffer.getvalue(), path)).mode
+        'P'
+    """
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image.quantize(colors, method=Image.Quantize.MEDIANCUT).save(path, "PNG", optimize=True)
+    return path
+
+
+def take_screenshot(page, base_url: str, view: View, path: str | Path) -> Path:
+    """Open ``view`` and, once it shows what it should, save the page as ``path``.
+
+    Example:
+        >>> take_screenshot(page, tb.url, VIEWS[0], "docs/screenshots/00_scalars.png")  # doctest: +SKIP
+        PosixPath('docs/screenshots/00_scalars.png')
+    """
+    open_view(page, base_url, view, filter_tags=len(view.shows) > 1)  # one tag: its card is open
+    page.mouse.move(0, VIEWPORT["height"] - 1)  # no hover effects or tooltips in the picture
+    return save_png(page.screenshot(), path)
+
+
+def take_screenshots(out_dir: str | Path, views: list[View]) -> list[Path]:
+    """Write the course's runs to a temporary folder and photograph ``views`` into ``out_dir``.
+
+    Example:
+        >>> take_screenshots("docs/screenshots", screenshot_views())  # doctest: +SKIP
+        [PosixPath('docs/screenshots/00_scalars.png'), ...]
+    """
+    from playwright.sync_api import sync_playwright
+
+    from helpers.course_runs import write_course_runs
+    from helpers.server import TensorBoard
+
+    saved = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        runs = write_course_runs(Path(tmp) / "runs")
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            for run, run_views in groupby(views, key=lambda view: view.run):
+                # a relative logdir, so the dashboards show "runs/<run>" as on a learner's screen
+                with TensorBoard(runs[run].relative_to(tmp), port=0, quiet=True, cwd=tmp) as board:
+                    for view in run_views:
+                        saved.append(take_screenshot(page, board.url, view, Path(out_dir) / f"{view.name}.png"))
+        finally:
+            browser.close()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m helpers.screenshots [--out DIR] [--only 04_scalars ...]``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=screenshot_dir(), help="folder for the PNGs")
+    parser.add_argument("--only", nargs="*", metavar="NAME", help="views to take, e.g. 04_scalars")
+    args = parser.parse_args(argv)
+    views = screenshot_views()
+    if args.only:
+        unknown = set(args.only) - {view.name for view in views}
+        if unknown:
+            parser.error(f"unknown view(s) {sorted(unknown)}; choose from {[v.name for v in views]}")
+        views = [view for view in views if view.name in args.only]
+    for path in take_screenshots(args.out, views):
+        print(f"{path}  {path.stat().st_size / 1024:.0f} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
