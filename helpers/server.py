@@ -194,6 +194,10 @@ class TensorBoard:
             time.sleep(0.2)
         say(f"TensorBoard for {self.logdir} runs on {self.url}")
 
+    def processes(self) -> list[int]:
+        """Pids of this server's living processes: TensorBoard and what it started."""
+        return group_processes(self.process.pid)
+
     def output(self) -> str:
         """What the server has printed so far."""
         if self._log.closed:
@@ -234,6 +238,24 @@ def _system_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def group_processes(pgid: int) -> list[int]:
+    """Pids of the living processes in process group ``pgid`` (Linux; zombies excluded).
+
+    Example:
+        >>> group_processes(os.getpgid(0)) != []
+        True
+    """
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:  # fields: state, parent, group, ...
+            pids.append(int(stat.parent.name))
+    return sorted(pids)
 
 
 def _signal_group(pgid: int, sig: int) -> None:

@@ -79,19 +79,6 @@ def course_runs(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
     return logdir, write_course_runs(logdir)
 
 
-def processes_in_group(pgid: int) -> list[int]:
-    """Pids of the living processes in process group ``pgid`` (zombies excluded)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            pids.append(int(stat.parent.name))
-    return pids
-
-
 @pytest.fixture(scope="session")
 def tensorboard_server(course_runs):
     """A real TensorBoard on 127.0.0.1 for the course's runs; no process of it outlives the session."""
@@ -102,29 +89,31 @@ def tensorboard_server(course_runs):
         yield server
     finally:
         server.stop()
-        left = processes_in_group(server.process.pid)
-        assert not left, f"TensorBoard processes {left} survived stop()"
+        assert not server.processes(), f"TensorBoard processes {server.processes()} survived stop()"
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """Headless Chromium from the system (`apt-get install chromium`), driven by Playwright."""
+def playwright():
+    """Playwright's sync API, started once for the session."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    """Headless Chromium from the system (`apt-get install chromium`), driven by Playwright."""
     from helpers.dashboards import launch_chromium
 
-    playwright = sync_playwright().start()
     try:
-        try:
-            browser = launch_chromium(playwright)
-        except FileNotFoundError as err:
-            pytest.fail(str(err))
-        try:
-            yield browser
-        finally:
-            browser.close()
+        browser = launch_chromium(playwright)
+    except FileNotFoundError as err:
+        pytest.fail(str(err))
+    try:
+        yield browser
     finally:
-        playwright.stop()
+        browser.close()
 
 
 @pytest.fixture

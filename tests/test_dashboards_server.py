@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tensorboard.util import tensor_util
 
 from helpers.board import find_runs, load_run
 from helpers.course_runs import N_POINTS
@@ -138,10 +139,19 @@ def test_one_pr_curve_per_class_with_every_threshold(tensorboard_server, course_
     assert {run: set(t) for run, t in tags.items()} == {run: set(t) for run, t in expected.items()}
     run = runs["05_pr_curves"].relative_to(logdir).as_posix()
     assert set(tags[run]) == set(CLASSES)
+    acc = load_run(runs["05_pr_curves"])
     for tag in CLASSES:
         curves = get(tensorboard_server, "plugin/pr_curves/pr_curves", run=run, tag=tag)[run]
         assert [c["step"] for c in curves] == expected[run][tag]
-        assert len(curves[-1]["precision"]) == len(curves[-1]["recall"]) == 127
+        # written: rows TP, FP, TN, FN, precision, recall at 127 thresholds; the dashboard
+        # leaves out the highest thresholds, where no image is predicted and precision is undefined
+        table = tensor_util.make_ndarray(acc.Tensors(tag)[-1].tensor_proto)
+        served = curves[-1]
+        assert table.shape == (6, 127) and 0 < len(served["precision"]) <= 127
+        n = len(served["precision"])
+        assert served["precision"] == pytest.approx(table[4, :n].tolist())
+        assert served["recall"] == pytest.approx(table[5, :n].tolist())
+        assert served["true_positives"] == table[0, :n].astype(int).tolist()
 
 
 def test_text_is_served(tensorboard_server, course_runs):
@@ -160,12 +170,17 @@ def test_hparams_list_every_session(tensorboard_server, course_runs):
     assert {h["name"] for h in experiment["hparamInfos"]} == {"lr", "optimizer"}
     assert [m["name"]["tag"] for m in experiment["metricInfos"]] == ["hparam/accuracy"]
     groups = get(tensorboard_server, "plugin/hparams/session_groups", body={
-        "experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN"], "colParams": [],
+        "experimentName": "", "colParams": [],
+        "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"],
         "startIndex": 0, "sliceSize": 100, "aggregationType": "AGGREGATION_AVG"})
     sessions = {s["name"]: g["hparams"] for g in groups["sessionGroups"] for s in g["sessions"]}
     parent = runs["06_comparing_runs"].relative_to(logdir).as_posix()
     assert sessions == {f"{parent}/lr0.01": {"lr": 0.01, "optimizer": "adam"},
                         f"{parent}/lr0.001": {"lr": 0.001, "optimizer": "adam"}}
+    for group in groups["sessionGroups"]:
+        [metric] = group["metricValues"]
+        [accuracy] = load_run(logdir / group["name"]).Scalars("hparam/accuracy")
+        assert metric["value"] == pytest.approx(accuracy.value)
 
 
 def test_projector_serves_every_point_with_labels_and_thumbnails(tensorboard_server, course_runs):

@@ -1,0 +1,102 @@
+"""TensorBoard, as the course starts it: on 127.0.0.1 only, around a taken port and dead records,
+saying what it did, and leaving no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from torch.utils.tensorboard import SummaryWriter
+
+from helpers.server import TensorBoard, _answers, free_port, group_processes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def logdir(tmp_path):
+    with SummaryWriter(str(tmp_path / "runs" / "demo")) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    return tmp_path / "runs"
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses with a socket listening on ``port`` (IPv4 and IPv6), from /proc."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                addresses.add(address)
+    return addresses
+
+
+def test_tensorboard_listens_on_localhost_only(tensorboard_server):
+    # 0100007F is 127.0.0.1 (little-endian hex); 0.0.0.0 or :: would mean every network
+    assert listening_addresses(tensorboard_server.port) == {"0100007F"}
+
+
+def test_the_course_never_binds_tensorboard_to_every_network():
+    code = [*(ROOT / "helpers").glob("*.py"), ROOT / "Makefile", ROOT / ".ci" / "run"]
+    for path in code:
+        text = path.read_text()
+        assert "bind_all" not in text and "0.0.0.0" not in text, path
+    assert "--bind_all" in (ROOT / "README.md").read_text()  # only to say: never
+    assert "-L 6006:127.0.0.1:6006" in (ROOT / "README.md").read_text()  # the SSH tunnel instead
+
+
+def test_a_taken_port_is_avoided_and_said(logdir, capsys):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        with TensorBoard(logdir, port=taken) as board:
+            said = capsys.readouterr().out
+            assert board.port != taken and _answers(board.port)
+            assert f"Port {taken} is taken" in said and f"uses port {board.port} instead" in said
+            assert board.url in said
+
+
+def test_a_dead_tensorboards_record_is_forgotten_and_said(logdir, capsys):
+    from tensorboard import manager
+
+    first = TensorBoard(logdir, port=free_port(0), quiet=True)
+    try:
+        os.killpg(first.process.pid, signal.SIGKILL)  # dies hard: no time to remove its record
+        first.process.wait(timeout=10)
+        assert first.port in [info.port for info in manager.get_all()], "no record was left behind"
+        with TensorBoard(logdir, port=first.port) as second:
+            said = capsys.readouterr().out
+            assert f"Forgot 1 record(s) of TensorBoards that no longer run (port(s) {first.port})" in said
+            assert _answers(second.port)
+            assert [info.port for info in manager.get_all()] == [second.port]
+    finally:
+        first.stop()
+
+
+def test_stop_leaves_no_process_and_no_record(logdir):
+    from tensorboard import manager
+
+    board = TensorBoard(logdir, port=0, quiet=True)
+    assert board.process.pid in board.processes()
+    board.stop()
+    assert board.processes() == [] and board.process.poll() is not None
+    assert board.port not in [info.port for info in manager.get_all()]
+
+
+def test_a_tensorboard_left_running_stops_when_python_exits(logdir):
+    code = ("from helpers.server import TensorBoard\n"
+            f"board = TensorBoard({str(logdir)!r}, port=0, quiet=True)\n"
+            "print(board.process.pid, board.port, flush=True)\n")  # exits without stop()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    pid, port = map(int, out.split())
+    time.sleep(0.5)
+    assert group_processes(pid) == [] and not _answers(port)
