@@ -134,9 +134,11 @@ def write_comparing_runs(root: Path, data: CourseData) -> Path:
         optimizer = torch.optim.Adam(net.parameters(), lr=lr)
         with SummaryWriter(str(folder / f"lr{lr}")) as writer:
             for epoch in range(1, 4):
-                fit(net, make_loader(train, batch_size=BATCH_SIZE, seed=epoch), optimizer, progress=False)
-                losses = {name: F.nll_loss(probs.log(), labels).item() for name, (probs, labels) in
-                          (("train", predict_probs(net, [train])), ("test", predict_probs(net, [test])))}
+                batches = make_loader(train, batch_size=BATCH_SIZE, seed=epoch)
+                fit(net, batches, optimizer, progress=False)
+                losses = {name: F.nll_loss(probs.log(), labels).item() for name, (probs, labels)
+                          in (("train", predict_probs(net, [train])),
+                              ("test", predict_probs(net, [test])))}
                 writer.add_scalars("loss", losses, epoch)
                 writer.add_histogram("fc3.weight", net.fc3.weight, epoch)
             writer.add_text("notes", f"Adam, lr={lr}, 3 epochs of 2,048 images")

@@ -83,7 +83,7 @@ def launch_chromium(playwright, executable: str | Path = CHROMIUM):
         >>> launch_chromium(playwright, "/nowhere/chromium")  # doctest: +SKIP
         Traceback (most recent call last):
         ...
-        FileNotFoundError: No Chromium at /nowhere/chromium: install it with `sudo apt-get install chromium` ...
+        FileNotFoundError: No Chromium at /nowhere/chromium: install it with `sudo apt-get ...
     """
     if not Path(executable).exists():
         raise FileNotFoundError(
@@ -158,7 +158,8 @@ def _check_scalars(page, tags: tuple[str, ...]) -> None:
     for tag in tags:
         chart = _card(page, "tf-scalar-card", tag).locator("vz-line-chart2")
         expect(chart, f"no chart for {tag!r}").to_be_visible()
-        expect(chart.locator("svg path.line").first, f"the chart of {tag!r} has no data").to_be_attached()
+        line = chart.locator("svg path.line").first
+        expect(line, f"the chart of {tag!r} has no data").to_be_attached()
 
 
 def _check_images(page, tags: tuple[str, ...]) -> None:
@@ -187,7 +188,7 @@ def _check_pr_curves(page, tags: tuple[str, ...]) -> None:
         curve = _card(page, "tf-pr-curve-card", tag).locator("svg path.line").first
         expect(curve, f"the PR curve of {tag!r} is not drawn").to_be_visible()
     shown = _shown_tags(page, "tf-pr-curve-card")
-    assert shown == set(tags), f"PR curves for {sorted(shown)}, expected one per class: {sorted(tags)}"
+    assert shown == set(tags), f"PR curves for {sorted(shown)}, expected one for each of {tags}"
 
 
 def _check_text(page, tags: tuple[str, ...]) -> None:

@@ -42,8 +42,10 @@ def screenshot_views(notebooks: str | Path | None = None) -> list[View]:
     """The views of every chapter that has a notebook ``NN_*.ipynb`` in ``notebooks``.
 
     Example:
-        >>> [view.name for view in screenshot_views()][-1]
-        '05_pr_curves'
+        >>> [view.name for view in screenshot_views()][:3]
+        ['00_scalars', '01_images', '02_graphs']
+        >>> screenshot_views("no-such-folder")
+        []
     """
     folder = Path(notebooks) if notebooks is not None else course_dir() / "notebooks"
     chapters = {path.name[:2] for path in folder.glob("[0-9][0-9]_*.ipynb")}
@@ -73,8 +75,8 @@ def take_screenshot(page, base_url: str, view: View, path: str | Path) -> Path:
     """Open ``view`` and, once it shows what it should, save the page as ``path``.
 
     Example:
-        >>> take_screenshot(page, tb.url, VIEWS[0], "docs/screenshots/00_scalars.png")  # doctest: +SKIP
-        PosixPath('docs/screenshots/00_scalars.png')
+        >>> take_screenshot(page, tb.url, VIEWS[0], "shots/00_scalars.png")  # doctest: +SKIP
+        PosixPath('shots/00_scalars.png')
     """
     open_view(page, base_url, view, filter_tags=len(view.shows) > 1)  # one tag: its card is open
     page.mouse.move(0, VIEWPORT["height"] - 1)  # no hover effects or tooltips in the picture
@@ -103,7 +105,8 @@ def take_screenshots(out_dir: str | Path, views: list[View]) -> list[Path]:
                 # a relative logdir, so the dashboards show "runs/<run>" as on a learner's screen
                 with TensorBoard(runs[run].relative_to(tmp), port=0, quiet=True, cwd=tmp) as board:
                     for view in run_views:
-                        saved.append(take_screenshot(page, board.url, view, Path(out_dir) / f"{view.name}.png"))
+                        path = Path(out_dir) / f"{view.name}.png"
+                        saved.append(take_screenshot(page, board.url, view, path))
         finally:
             browser.close()
     return saved
@@ -119,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         unknown = set(args.only) - {view.name for view in views}
         if unknown:
-            parser.error(f"unknown view(s) {sorted(unknown)}; choose from {[v.name for v in views]}")
+            names = [view.name for view in views]
+            parser.error(f"unknown view(s) {sorted(unknown)}; choose from {names}")
         views = [view for view in views if view.name in args.only]
     for path in take_screenshots(args.out, views):
         print(f"{path}  {path.stat().st_size / 1024:.0f} KB")

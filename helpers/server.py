@@ -90,7 +90,7 @@ def forget_dead_tensorboards() -> list[int]:
             info = manager._info_from_string(record.read_text())
         except (OSError, ValueError):
             continue
-        if not _alive(info.pid) or not _answers(info.port):
+        if not _alive(info.pid) or not _answers(info.port, timeout=5.0):  # a busy one is slow
             record.unlink(missing_ok=True)
             forgotten.append(info.port)
     return forgotten
@@ -187,10 +187,12 @@ class TensorBoard:
             if self.process.poll() is not None:
                 err = self.output()[-2000:]
                 self.stop()
-                raise RuntimeError(f"TensorBoard exited at start (code {self.process.returncode}):\n{err}")
+                code = self.process.returncode
+                raise RuntimeError(f"TensorBoard exited at start (code {code}):\n{err}")
             if time.monotonic() > deadline:
                 self.stop()
-                raise TimeoutError(f"TensorBoard did not answer on {self.url} within {timeout:.0f} s.")
+                raise TimeoutError(
+                    f"TensorBoard did not answer on {self.url} within {timeout:.0f} s.")
             time.sleep(0.2)
         say(f"TensorBoard for {self.logdir} runs on {self.url}")
 

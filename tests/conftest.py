@@ -81,7 +81,8 @@ def course_runs(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
 
 @pytest.fixture(scope="session")
 def tensorboard_server(course_runs):
-    """A real TensorBoard on 127.0.0.1 for the course's runs; no process of it outlives the session."""
+    """A real TensorBoard on 127.0.0.1 for the course's runs; none of its processes outlives
+    the session."""
     from helpers.server import TensorBoard
 
     server = TensorBoard(course_runs[0], port=0, quiet=True)

@@ -95,7 +95,8 @@ def test_scalar_values_are_the_ones_written(tensorboard_server, course_runs):
     acc = load_run(runs["04_training"])
     run = runs["04_training"].relative_to(logdir).as_posix()
     series = get(tensorboard_server, "plugin/scalars/scalars", run=run, tag="training loss")
-    assert [v for _, _, v in series] == pytest.approx([e.value for e in acc.Scalars("training loss")])
+    written_values = [e.value for e in acc.Scalars("training loss")]
+    assert [v for _, _, v in series] == pytest.approx(written_values)
     assert len(series) > 10 and series[-1][2] < series[0][2], "the training loss should fall"
 
 
@@ -104,8 +105,9 @@ def test_images_have_every_tag_step_and_picture(tensorboard_server, course_runs)
     expected = written(logdir, "images")
     tags = get(tensorboard_server, "plugin/images/tags")
     assert {run: set(t) for run, t in tags.items()} == {run: set(t) for run, t in expected.items()}
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     for run, by_tag in expected.items():
         acc = load_run(logdir / run)
@@ -157,7 +159,8 @@ def test_one_pr_curve_per_class_with_every_threshold(tensorboard_server, course_
 def test_text_is_served(tensorboard_server, course_runs):
     expected = written(course_runs[0], "text")
     tags = get(tensorboard_server, "plugin/text/tags")
-    assert {run: set(t) for run, t in tags.items() if t} == {run: set(t) for run, t in expected.items()}
+    served = {run: set(t) for run, t in tags.items() if t}
+    assert served == {run: set(t) for run, t in expected.items()}
     for run, by_tag in expected.items():
         for tag, steps in by_tag.items():
             texts = get(tensorboard_server, "plugin/text/text", run=run, tag=tag)
@@ -193,6 +196,7 @@ def test_projector_serves_every_point_with_labels_and_thumbnails(tensorboard_ser
     tensor = get(tensorboard_server, "plugin/projector/tensor", run=run, name=name)
     assert len(tensor) == N_POINTS * 784 * 4  # float32
     labels = get(tensorboard_server, "plugin/projector/metadata", run=run, name=name).decode()
-    assert len(labels.splitlines()) == N_POINTS and set(labels.split()) <= {w for c in CLASSES for w in c.split()}
+    assert len(labels.splitlines()) == N_POINTS
+    assert set(labels.splitlines()) <= set(CLASSES)
     sprite = get(tensorboard_server, "plugin/projector/sprite_image", run=run, name=name)
     assert sprite[:8] == b"\x89PNG\r\n\x1a\n"

@@ -35,11 +35,13 @@ def test_screenshots_are_few_and_none_is_stale():
 def test_each_chapter_shows_what_you_should_see(chapter):
     [path] = (ROOT / "notebooks").glob(f"{chapter}_*.ipynb")
     cells = nbformat.read(path, as_version=4).cells
-    end = next(i for i, c in enumerate(cells) if c.source.startswith("## What TensorBoard now shows"))
+    end = next(i for i, c in enumerate(cells)
+               if c.source.startswith("## What TensorBoard now shows"))
     cell = cells[end - 1]
     assert cell.cell_type == "markdown" and cell.source.startswith("### What you should see"), \
-        f"{path.name}: put a '### What you should see' cell right before '## What TensorBoard now shows'"
-    shown = [view.name for view in VIEWS if f"](../docs/screenshots/{view.name}.png)" in cell.source]
+        f"{path.name}: put a '### What you should see' cell right before the self-check"
+    shown = [view.name for view in VIEWS
+             if f"](../docs/screenshots/{view.name}.png)" in cell.source]
     assert shown == [view.name for view in VIEWS if view.chapter == chapter]
 
 
