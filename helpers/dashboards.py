@@ -98,8 +98,8 @@ def tag_filter(tags: tuple[str, ...]) -> str:
     """The regular expression a person would type into TensorBoard's tag filter for ``tags``.
 
     Example:
-        >>> tag_filter(("predictions vs. actuals", "loss"))
-        'predictions vs\\. actuals|loss'
+        >>> print(tag_filter(("predictions vs. actuals", "loss")))
+        predictions vs\\. actuals|loss
     """
     return "|".join(re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", tag) for tag in tags)
 

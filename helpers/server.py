@@ -96,10 +96,21 @@ def forget_dead_tensorboards() -> list[int]:
     return forgotten
 
 
-def prepare_tensorboard_magic() -> list[int]:
-    """Get ``%tensorboard`` ready: forget dead TensorBoards, and point the magic at the
-    ``tensorboard`` program of this Python environment if it is not on ``PATH`` (as when
-    JupyterLab runs from a virtual environment that was never activated).
+def forgotten_message(ports: list[int]) -> str:
+    """What to tell the learner after `forget_dead_tensorboards` forgot ``ports``.
+
+    Example:
+        >>> forgotten_message([6006, 6007]).split(", so")[0]
+        'Forgot 2 record(s) of TensorBoards that no longer run (port(s) 6006, 6007)'
+    """
+    return (f"Forgot {len(ports)} record(s) of TensorBoards that no longer run "
+            f"(port(s) {', '.join(map(str, ports))}), so nothing reuses them.")
+
+
+def prepare_tensorboard_magic(quiet: bool = False) -> list[int]:
+    """Get ``%tensorboard`` ready: forget dead TensorBoards (and say so), and point the magic
+    at the ``tensorboard`` program of this Python environment if it is not on ``PATH`` (as
+    when JupyterLab runs from a virtual environment that was never activated).
 
     Example:
         >>> prepare_tensorboard_magic()  # doctest: +SKIP
@@ -109,7 +120,10 @@ def prepare_tensorboard_magic() -> list[int]:
         beside = Path(sys.executable).with_name("tensorboard")
         if beside.exists():
             os.environ["TENSORBOARD_BINARY"] = str(beside)
-    return forget_dead_tensorboards()
+    forgotten = forget_dead_tensorboards()
+    if forgotten and not quiet:
+        print(forgotten_message(forgotten))
+    return forgotten
 
 
 def running_tensorboards() -> list[tuple[int, int, str]]:
@@ -166,8 +180,7 @@ class TensorBoard:
         say = (lambda message: None) if quiet else print
         forgotten = forget_dead_tensorboards()
         if forgotten:
-            say(f"Forgot {len(forgotten)} record(s) of TensorBoards that no longer run "
-                f"(port(s) {', '.join(map(str, forgotten))}), so nothing reuses them.")
+            say(forgotten_message(forgotten))
         self.port = free_port(port)
         if port and self.port != port:
             say(f"Port {port} is taken (another program listens there); "

@@ -134,7 +134,6 @@ def page(chromium, request, tmp_path_factory):
             shot = folder / f"{request.node.name}.png".replace("/", "_")
             page.screenshot(path=str(shot))
             report.sections.append(("browser screenshot", f"what the browser showed: {shot}"))
-            print(f"\nwhat the browser showed: {shot}")
         context.close()
 
 
