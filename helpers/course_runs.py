@@ -165,7 +165,7 @@ CHAPTER_RUNS: dict[str, Writer] = {
 def write_course_runs(root: str | Path, data: CourseData | None = None) -> dict[str, Path]:
     """Write every chapter's run under ``root``; return ``{run name: run directory}``.
 
-    Takes a few seconds on a 2-core CPU (one epoch of chapter 04's training).
+    Takes a few seconds on a 2-core CPU, training on one thread.
 
     Example:
         >>> runs = write_course_runs("/tmp/course-runs")  # doctest: +SKIP
@@ -174,4 +174,9 @@ def write_course_runs(root: str | Path, data: CourseData | None = None) -> dict[
     """
     root = Path(root)
     data = data or load_course_data()
-    return {name: write(root, data) for name, write in CHAPTER_RUNS.items()}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # these small batches gain little from more; a busy CPU loses a lot
+    try:
+        return {name: write(root, data) for name, write in CHAPTER_RUNS.items()}
+    finally:
+        torch.set_num_threads(threads)

@@ -21,7 +21,7 @@ def test_dashboard_shows_the_chapter_run(page, tensorboard_server, view):
 def test_a_missing_tag_fails_with_a_screenshot_worthy_message(page, tensorboard_server):
     missing = View("04_training", "scalars", ("validation loss",))
     with pytest.raises(AssertionError, match="no tf-scalar-card for tag 'validation loss'"):
-        open_view(page, tensorboard_server.url, missing, timeout_ms=3000)
+        open_view(page, tensorboard_server.url, missing, timeout_ms=1500)
 
 
 def test_a_screenshot_is_a_small_png_of_the_viewport(page, tensorboard_server, tmp_path):
