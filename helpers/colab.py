@@ -8,8 +8,8 @@ Colab is enough. Markdown images are embedded, outputs are left out.
 
 Example:
     >>> from helpers.colab import build_chapter, repo_root
-    >>> nb = build_chapter(repo_root() / "notebooks" / "01_write_images.ipynb")  # doctest: +SKIP
-    >>> nb.cells[2].source.splitlines()[0]  # doctest: +SKIP
+    >>> nb = build_chapter(repo_root() / "notebooks" / "01_write_images.ipynb")
+    >>> nb.cells[2].source.splitlines()[0]
     "# @title Put the course's `helpers` in place (run this cell first)"
 """
 
@@ -199,9 +199,9 @@ def build_chapter(path: Path, root: Path | None = None) -> nbformat.NotebookNode
     Raises `ValueError` if the chapter has no code cell or an image link points nowhere.
 
     Example:
-        >>> nb = build_chapter(repo_root() / "notebooks" / "00_setup.ipynb")  # doctest: +SKIP
-        >>> nb.cells[2].metadata["cellView"]  # doctest: +SKIP
-        'form'
+        >>> nb = build_chapter(repo_root() / "notebooks" / "00_setup.ipynb")
+        >>> nb.cells[2].metadata["cellView"], nb.cells[2].id
+        ('form', 'colab-setup')
     """
     root = root if root is not None else repo_root()
     nb = nbformat.read(path, as_version=4)
