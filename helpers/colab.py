@@ -27,7 +27,9 @@ import nbformat
 SOURCE_DIR = "notebooks"
 TARGET_DIR = "colab"
 BUILD_COMMAND = "python -m helpers.colab"
-GUARD_LINE = "# Stop with a clear message if this notebook was uploaded without the course's `helpers`."
+GUARD_LINE = (
+    "# Stop with a clear message if this notebook was uploaded without the course's `helpers`."
+)
 """First line of every chapter's first code cell; the Colab edition replaces that cell."""
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -86,13 +88,14 @@ def course_packages(root: Path) -> list[str]:
         if inside and spec:
             packages.append(spec)
     if not packages:
-        raise ValueError(f"{root / 'requirements.txt'} lists no packages under '# --- the course itself'.")
+        raise ValueError(
+            f"{root / 'requirements.txt'} lists no packages under '# --- the course itself'.")
     return packages
 
 
 SETUP_CELL = '''\
 # @title Put the course's `helpers` in place (run this cell first)
-# Colab edition of {chapter}, built by `{command}`: edit that notebook, not this one.
+# The Colab edition of {chapter}, built by `{command}`.
 # This cell writes the course's `helpers` package (edition {edition}) into helpers/ in the
 # working folder, where runs/, data/ and checkpoints/ go too. It installs a package only
 # on Colab and only if it is missing: Colab already has all of them.
@@ -110,7 +113,8 @@ PACKAGES = {packages!r}
 HELPERS = {{
 {files}}}
 
-missing = [p for p in PACKAGES if importlib.util.find_spec(re.split(r"[<>=!~ ]", p)[0].replace("-", "_")) is None]
+modules = {{p: re.split(r"[<>=!~ ]", p)[0].replace("-", "_") for p in PACKAGES}}
+missing = [p for p, module in modules.items() if importlib.util.find_spec(module) is None]
 if missing and "google.colab" in sys.modules:
     PIP_ARGS = " ".join(shlex.quote(p) for p in missing)
     %pip install -q {{PIP_ARGS}}
@@ -121,7 +125,8 @@ folder = Path.cwd() / "helpers"
 marker = folder / "EDITION"
 if not (marker.is_file() and marker.read_text().strip() == EDITION):
     if folder.exists() and not marker.is_file():
-        raise SystemExit(f"{{folder}} was not written by this course: rename or delete it, then run this cell again.")
+        raise SystemExit(f"{{folder}} was not written by this course: "
+                         "rename or delete it, then run this cell again.")
     fresh = Path(tempfile.mkdtemp(prefix=".helpers-", dir=Path.cwd()))
     for name, text in HELPERS.items():
         (fresh / name).parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +142,8 @@ importlib.invalidate_caches()
 import helpers
 
 if Path(helpers.__file__).resolve().parent != folder.resolve():
-    raise SystemExit(f"Another `helpers` package ({{helpers.__file__}}) hides the course's: uninstall it, then restart.")
+    raise SystemExit(f"Another `helpers` package ({{helpers.__file__}}) hides the course's: "
+                     "uninstall it, then restart.")
 print(f"helpers {{EDITION}} ready; runs/ and data/ go into {{folder.parent}}")
 '''
 
@@ -234,8 +240,10 @@ def build_chapter(path: Path, root: Path | None = None) -> nbformat.NotebookNode
     cells.insert(first_code, setup)
     magic = next((i for i, c in enumerate(cells) if c.cell_type == "code"
                   and re.search(r"^%tensorboard ", c.source, re.M)), None)
-    if magic is not None:
-        cells.insert(magic + 1, nbformat.v4.new_markdown_cell(TENSORBOARD_NOTE, id="colab-tensorboard"))
+    explained = any(c.cell_type == "markdown" and "403" in c.source for c in cells)
+    if magic is not None and not explained:
+        note = nbformat.v4.new_markdown_cell(TENSORBOARD_NOTE, id="colab-tensorboard")
+        cells.insert(magic + 1, note)
     nb.cells = cells
     nbformat.validate(nb)
     return nb
@@ -259,7 +267,8 @@ def build_all(root: Path | None = None) -> dict[Path, str]:
 def main(argv: list[str] | None = None) -> int:
     """Write every Colab edition into ``colab/`` and remove editions of chapters that are gone."""
     parser = argparse.ArgumentParser(prog=BUILD_COMMAND, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", type=Path, default=repo_root(), help="the repository (default: %(default)s)")
+    parser.add_argument("--root", type=Path, default=repo_root(),
+                        help="the repository (default: %(default)s)")
     root = parser.parse_args(argv).root.resolve()
     try:
         built = build_all(root)

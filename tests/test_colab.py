@@ -1,4 +1,4 @@
-"""The Colab edition: one uploaded notebook runs alone; a regular one alone stops with a clear message.
+"""The Colab edition: one uploaded notebook runs alone; a regular one alone says what to do.
 
 The notebooks run in a real Jupyter kernel started the way an upload finds things: in an
 empty temporary folder, with neither this repository nor the installed (editable) ``helpers``
@@ -27,8 +27,16 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from PIL import Image
 
-from helpers.colab import (BUILD_COMMAND, GUARD_LINE, TARGET_DIR, build_all, build_chapter, edition,
-                           helpers_sources, main)
+from helpers.colab import (
+    BUILD_COMMAND,
+    GUARD_LINE,
+    TARGET_DIR,
+    build_all,
+    build_chapter,
+    edition,
+    helpers_sources,
+    main,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -56,7 +64,8 @@ def run_alone(nb: nbformat.NotebookNode, folder: Path, kernels: Path) -> nbforma
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-S", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python without site (.pth) files", "language": "python"}))
-    km = KernelManager(kernel_name="bare", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
+    km = KernelManager(kernel_name="bare", kernel_spec_manager=specs)
     client = NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(folder)}})
     client.execute(env=bare_kernel_env())
     return nb
@@ -95,7 +104,7 @@ def test_built_notebook_runs_alone_offline_and_replaces_an_older_helpers(tmp_pat
     run_alone(nb, upload, tmp_path / "kernels")
 
     before = dict(line.split(": ", 1) for line in printed(nb.cells[0]).splitlines())
-    assert before == {"before": str(old / "__init__.py"), "finders": "[]"}, "the kernel sees another helpers"
+    assert before == {"before": str(old / "__init__.py"), "finders": "[]"}, "sees another helpers"
     lines = dict(line.split(": ", 1) for line in printed(nb.cells[-1]).splitlines())
     assert Path(lines["helpers"]).resolve() == (upload / "helpers" / "__init__.py").resolve()
     assert Path(lines["course"]).resolve() == upload.resolve()
@@ -150,6 +159,21 @@ def test_built_notebook_refuses_to_overwrite_a_foreign_helpers_folder(tmp_path):
     assert (upload / "helpers" / "mine.py").read_text() == "x = 1\n"
 
 
+def test_built_notebook_names_a_missing_package_outside_colab(small_repo, tmp_path):
+    requirements = small_repo / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace("torch>=2.4", "no-such-package>=1.0"))
+    nb = build_chapter(small_repo / "notebooks" / "01_small.ipynb", small_repo)
+    nb.cells = [c for c in nb.cells if c.get("id") == "colab-setup"]
+    upload = tmp_path / "content"
+    upload.mkdir()
+    with pytest.raises(CellExecutionError):
+        run_alone(nb, upload, tmp_path / "kernels")
+    [error] = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert error.ename == "SystemExit"
+    assert error.evalue == "This chapter needs: pip install 'no-such-package>=1.0'"
+    assert list(upload.iterdir()) == []
+
+
 # --- the build itself, on a small repository of its own ---
 
 def png_bytes() -> bytes:
@@ -167,12 +191,13 @@ def small_repo(tmp_path) -> Path:
         "# --- the course itself ---\ntorch>=2.4   # why\n\n# --- the tests ---\npytest  # why\n")
     (tmp_path / "docs" / "screenshots").mkdir(parents=True)
     (tmp_path / "docs" / "screenshots" / "01_grid.png").write_bytes(png_bytes())
-    nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python", "version": "3.11.7"}})
+    nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python", "version": "3.11"}})
     nb.cells = [
         nbformat.v4.new_markdown_cell("# 01 · Small", id="c0"),
         nbformat.v4.new_markdown_cell("## Setup", id="c1"),
         nbformat.v4.new_code_cell(GUARD_LINE + "\nimport helpers", id="c2", execution_count=1),
-        nbformat.v4.new_markdown_cell("Look:\n![the grid](../docs/screenshots/01_grid.png)", id="c3"),
+        nbformat.v4.new_markdown_cell("Look:\n![the grid](../docs/screenshots/01_grid.png)",
+                                      id="c3"),
         nbformat.v4.new_code_cell("%tensorboard --logdir runs", id="c4", execution_count=2,
                                   outputs=[nbformat.v4.new_output("stream", text="x\n")]),
     ]
@@ -183,14 +208,16 @@ def small_repo(tmp_path) -> Path:
 
 def test_build_puts_helpers_first_embeds_images_and_drops_outputs(small_repo):
     nb = build_chapter(small_repo / "notebooks" / "01_small.ipynb", small_repo)
-    assert [c.get("id") for c in nb.cells] == ["c0", "c1", "colab-setup", "c3", "c4", "colab-tensorboard"]
+    assert [c.get("id") for c in nb.cells] == ["c0", "c1", "colab-setup", "c3", "c4",
+                                               "colab-tensorboard"]
     setup = nb.cells[2].source
     assert "'paths.py': \"WHERE = 'here'\\n\"," in setup and "PACKAGES = ['torch>=2.4']" in setup
     assert 'if missing and "google.colab" in sys.modules:\n    PIP_ARGS' in setup
     assert "Colab edition" in nb.cells[1].source and "GPU" in nb.cells[1].source
     data = base64.b64encode(png_bytes()).decode()
     assert nb.cells[3].source == f"Look:\n![the grid](data:image/png;base64,{data})"
-    assert all(c.outputs == [] and c.execution_count is None for c in nb.cells if c.cell_type == "code")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
     assert "403" in nb.cells[5].source and "third-party cookies" in nb.cells[5].source
     assert nb.metadata.language_info == {"name": "python"}  # re-executing a chapter changes nothing
 

@@ -25,7 +25,8 @@ from helpers.plots import images_to_probs, matplotlib_imshow, plot_classes_preds
 from helpers.train import add_pr_curves, fit, predict_probs
 
 ROOT = Path(__file__).resolve().parent.parent
-DEVICES = ["cpu"] + ["cuda"] * torch.cuda.is_available() + ["mps"] * torch.backends.mps.is_available()
+DEVICES = ["cpu", *(["cuda"] if torch.cuda.is_available() else []),
+           *(["mps"] if torch.backends.mps.is_available() else [])]
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -52,7 +53,8 @@ def test_plots_and_pr_curves_take_tensors_on_any_device(device, tmp_path):
 
 def python_sources() -> dict[str, str]:
     """Every helpers module and every notebook code cell (magics and shell lines blanked)."""
-    sources = {str(p.relative_to(ROOT)): p.read_text() for p in sorted((ROOT / "helpers").glob("*.py"))}
+    modules = sorted((ROOT / "helpers").glob("*.py"))
+    sources = {str(p.relative_to(ROOT)): p.read_text() for p in modules}
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
             if cell.cell_type == "code":
@@ -61,8 +63,8 @@ def python_sources() -> dict[str, str]:
 
 
 def calls_cpu(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cpu"
-               for n in ast.walk(node))
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and n.func.attr == "cpu" for n in ast.walk(node))
 
 
 def numpy_without_cpu(tree: ast.AST) -> list[int]:
@@ -101,7 +103,7 @@ def numpy_without_cpu(tree: ast.AST) -> list[int]:
 def test_every_numpy_call_comes_after_cpu():
     offenders = {name: lines for name, src in python_sources().items()
                  if (lines := numpy_without_cpu(ast.parse(src)))}
-    assert not offenders, f".numpy() on a tensor that may be on the GPU: add .cpu() first: {offenders}"
+    assert not offenders, f".numpy() on a tensor maybe on the GPU: add .cpu() first: {offenders}"
 
 
 def test_the_numpy_check_catches_a_gpu_tensor():
