@@ -101,6 +101,7 @@ SETUP_CELL = '''\
 # on Colab and only if it is missing: Colab already has all of them.
 import importlib
 import importlib.util
+import os
 import re
 import shlex
 import shutil
@@ -138,6 +139,10 @@ if not (marker.is_file() and marker.read_text().strip() == EDITION):
         del sys.modules[module]  # forget an older edition imported before
 if str(folder.parent) not in sys.path:
     sys.path.insert(0, str(folder.parent))
+if str(folder.parent) not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    # so that programs this notebook starts (torchrun, a script) find the same `helpers`
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder.parent),
+                                                             os.environ.get("PYTHONPATH")]))
 importlib.invalidate_caches()
 import helpers
 

@@ -100,7 +100,11 @@ def test_built_notebook_runs_alone_offline_and_replaces_an_older_helpers(tmp_pat
         "print('finders:', [type(f).__module__ for f in sys.meta_path if 'editable' in repr(f)])"))
     nb.cells.append(nbformat.v4.new_code_cell(
         "import helpers.paths\nprint('helpers:', helpers.__file__)\n"
-        "print('course:', helpers.paths.course_dir())"))
+        "print('course:', helpers.paths.course_dir())\n"
+        "import subprocess, sys, tempfile\n"
+        "code = 'import helpers.paths; print(helpers.paths.course_dir())'\n"
+        "print('program:', subprocess.run([sys.executable, '-c', code], cwd=tempfile.gettempdir(),"
+        " capture_output=True, text=True, check=True).stdout.strip())"))
     run_alone(nb, upload, tmp_path / "kernels")
 
     before = dict(line.split(": ", 1) for line in printed(nb.cells[0]).splitlines())
@@ -108,6 +112,7 @@ def test_built_notebook_runs_alone_offline_and_replaces_an_older_helpers(tmp_pat
     lines = dict(line.split(": ", 1) for line in printed(nb.cells[-1]).splitlines())
     assert Path(lines["helpers"]).resolve() == (upload / "helpers" / "__init__.py").resolve()
     assert Path(lines["course"]).resolve() == upload.resolve()
+    assert Path(lines["program"]).resolve() == upload.resolve(), "a program finds another helpers"
     assert (upload / "helpers" / "EDITION").read_text().strip() == edition(helpers_sources(ROOT))
     for name, text in helpers_sources(ROOT).items():
         assert (upload / "helpers" / name).read_text(encoding="utf-8") == text, name
