@@ -1,6 +1,7 @@
 # Two commands do everything:
 #   make lab    set up (once) and open the course in JupyterLab
 #   make test   set up (once) and run every test and every notebook (what CI runs)
+#   make colab  rebuild colab/, the single-file Colab edition of every chapter, from notebooks/ and helpers/
 #   make screenshots   regenerate docs/screenshots/ from the course's own runs (needs chromium)
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: lab test data setup clean-runs screenshots
+.PHONY: lab test data setup clean-runs colab screenshots
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,9 @@ lab: data
 test: $(READY)
 	$(BIN)/python -m helpers.prepare_data --require
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+colab: $(READY)
+	$(BIN)/python -m helpers.colab
 
 screenshots: data
 	$(BIN)/python -m helpers.screenshots
