@@ -47,15 +47,20 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+TOOLING = frozenset({"colab.py", "course_runs.py", "dashboards.py", "screenshots.py"})
+"""Modules that build the course (Colab editions, screenshots): no chapter imports them."""
+
+
 def helpers_sources(root: Path) -> dict[str, str]:
-    """Every ``.py`` file of ``root/helpers``, by its path inside the package, in sorted order.
+    """Every ``.py`` file of ``root/helpers`` but the `TOOLING`, by path inside the package, sorted.
 
     Example:
         >>> sorted(helpers_sources(repo_root()))[:2]
         ['__init__.py', 'board.py']
     """
     package = root / "helpers"
-    files = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
+    files = sorted(p for p in package.rglob("*.py")
+                   if "__pycache__" not in p.parts and p.relative_to(package).as_posix() not in TOOLING)
     return {p.relative_to(package).as_posix(): p.read_text(encoding="utf-8") for p in files}
 
 

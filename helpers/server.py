@@ -139,15 +139,19 @@ def running_tensorboards() -> list[tuple[int, int, str]]:
     return [(i.pid, i.port, i.logdir) for i in manager.get_all()]
 
 
-def stop_tensorboards() -> int:
+def stop_tensorboards(under: str | Path | None = None) -> int:
     """Stop every TensorBoard that ``%tensorboard`` or `TensorBoard` started; return how many.
+
+    With ``under``, stop only those whose log directory lies inside that folder.
 
     Example:
         >>> stop_tensorboards()  # doctest: +SKIP
         1
     """
     stopped = 0
-    for pid, _port, _logdir in running_tensorboards():
+    for pid, _port, logdir in running_tensorboards():
+        if under is not None and not Path(logdir).resolve().is_relative_to(Path(under).resolve()):
+            continue
         try:
             os.kill(pid, signal.SIGTERM)
             stopped += 1

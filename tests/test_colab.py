@@ -31,6 +31,7 @@ from helpers.colab import (
     BUILD_COMMAND,
     GUARD_LINE,
     TARGET_DIR,
+    TOOLING,
     build_all,
     build_chapter,
     edition,
@@ -82,6 +83,18 @@ def test_colab_editions_are_up_to_date():
     assert sorted(built) == committed, f"{TARGET_DIR}/ has other chapters than notebooks/: {redo}"
     stale = [p.name for p, text in built.items() if p.read_text(encoding="utf-8") != text]
     assert not stale, f"{TARGET_DIR}/{', '.join(stale)} out of date: {redo}"
+
+
+def test_no_chapter_needs_the_tooling_the_colab_edition_leaves_out():
+    modules = {name.removesuffix(".py") for name in TOOLING}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "code")
+        used = {m for m in modules if f"helpers.{m}" in code}
+        assert not used, f"{path.name} uses {used}, which the Colab edition does not carry"
+    for name, text in helpers_sources(ROOT).items():
+        used = {m for m in modules if f"helpers.{m}" in text or f"from helpers import {m}" in text}
+        assert not used, f"helpers/{name} imports {used}, which the Colab edition does not carry"
 
 
 def test_built_notebook_runs_alone_offline_and_replaces_an_older_helpers(tmp_path):

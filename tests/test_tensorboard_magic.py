@@ -43,7 +43,7 @@ def kernel(tmp_path):
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
-        stop_tensorboards()
+        stop_tensorboards(under=tmp_path)  # only this test's, not the session's shared server
 
 
 def answers(port: int) -> bool:
