@@ -130,3 +130,18 @@ def test_bad_arguments_are_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit) as exit_:
         distributed.parse_args(["--epochs", "0"])
     assert exit_.value.code == 2 and "--epochs must be at least 1" in capsys.readouterr().err
+
+
+def test_chapter_07_runs_standalone_in_an_empty_course_folder(tmp_path):
+    """A fresh kernel and no data/ or runs/ yet: the notebook and the processes it starts
+    find the data through the same course folder, and leave exactly one run."""
+    from test_notebooks import ROOT, execute_alone
+
+    nb = execute_alone(ROOT / "notebooks" / "07_distributed.ipynb", tmp_path)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                      for o in c.outputs)
+    assert "rank 0 of 2: 8000 images in 126 steps\nrank 1 of 2: 8000 images in 126 steps" in printed
+    assert "images seen at step 126: 16,000" in printed
+    runs = list((tmp_path / "runs").iterdir())
+    assert len(runs) == 1 and runs[0].name.startswith("07_distributed-")
+    assert [p for p in runs[0].rglob("*")] == event_files(runs[0])
