@@ -8,7 +8,7 @@ Launch it with ``torchrun``: one process per CPU core or GPU, here two on the CP
 Each process trains a replica of the model on its own slice of the data;
 `DistributedDataParallel` averages the gradients, so the replicas stay identical. Losses
 and counts are summed over all processes before rank 0, and only rank 0, writes them.
-The backend is ``nccl`` when there are GPUs, else ``gloo``. Started without ``torchrun``
+The backend is ``nccl`` with a GPU per process, else ``gloo``. Started without ``torchrun``
 it trains as a single process.
 
 Example:
@@ -242,7 +242,11 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0",
                           MASTER_ADDR="127.0.0.1", MASTER_PORT=str(loopback_port()))
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-    cuda = torch.cuda.is_available()
+    processes_here = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    cuda = torch.cuda.is_available() and torch.cuda.device_count() >= processes_here
+    if torch.cuda.is_available() and not cuda and rank == 0:
+        print(f"{processes_here} processes but {torch.cuda.device_count()} GPU(s) here: "
+              "training on the CPU (one process per GPU: --nproc-per-node=gpu).", flush=True)
     device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if cuda else "cpu")
     try:
         shard(torch.zeros(args.train_size), torch.zeros(args.train_size), rank, world_size)
