@@ -1,13 +1,14 @@
 # Two commands do everything:
 #   make lab    set up (once) and open the course in JupyterLab
 #   make test   set up (once) and run every test and every notebook (what CI runs)
+#   make colab  rebuild colab/, the single-file Colab edition of every chapter, from notebooks/ and helpers/
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: lab test data setup clean-runs
+.PHONY: lab test data setup clean-runs colab
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,9 @@ lab: data
 test: $(READY)
 	$(BIN)/python -m helpers.prepare_data --require
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+colab: $(READY)
+	$(BIN)/python -m helpers.colab
 
 clean-runs:
 	rm -rf runs/
