@@ -25,6 +25,7 @@ import sys
 from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO
 
 import torch
 import torch.distributed as dist
@@ -123,6 +124,19 @@ def shard(images: torch.Tensor, labels: torch.Tensor, rank: int, world_size: int
     per_rank = len(images) // world_size
     part = slice(rank * per_rank, (rank + 1) * per_rank)
     return images[part], labels[part]
+
+
+def say(line: str, stream: TextIO | None = None) -> None:
+    """Print ``line`` in a single write, so the lines of processes that share one terminal
+    or pipe never run into each other.
+
+    Example:
+        >>> say("rank 0 of 2: ready")
+        rank 0 of 2: ready
+    """
+    stream = stream or sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -227,26 +241,24 @@ def train(args: argparse.Namespace, rank: int, world_size: int, device: torch.de
             if writer is not None:
                 writer.add_scalar("test accuracy", (correct[0] / correct[1]).item(), step)
                 writer.flush()
-    print(f"rank {rank} of {world_size}: {len(my_images) * args.epochs} images in {step} steps",
-          flush=True)
+    say(f"rank {rank} of {world_size}: {len(my_images) * args.epochs} images in {step} steps")
     if rank == 0:
-        print(f"rank 0 wrote {seen:,} images seen in all to {args.run_dir or writer.log_dir}",
-              flush=True)
+        say(f"rank 0 wrote {seen:,} images seen in all to {args.run_dir or writer.log_dir}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one process of the job: join the others, train, leave. Returns the exit code."""
     args = parse_args(argv)
     if "RANK" not in os.environ:  # started without torchrun: a job of one process
-        print("Not started by torchrun: training as a single process.", flush=True)
+        say("Not started by torchrun: training as a single process.")
         os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0",
                           MASTER_ADDR="127.0.0.1", MASTER_PORT=str(loopback_port()))
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     processes_here = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     cuda = torch.cuda.is_available() and torch.cuda.device_count() >= processes_here
     if torch.cuda.is_available() and not cuda and rank == 0:
-        print(f"{processes_here} processes but {torch.cuda.device_count()} GPU(s) here: "
-              "training on the CPU (one process per GPU: --nproc-per-node=gpu).", flush=True)
+        say(f"{processes_here} processes but {torch.cuda.device_count()} GPU(s) here: "
+              "training on the CPU (one process per GPU: --nproc-per-node=gpu).")
     device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if cuda else "cpu")
     try:
         shard(torch.zeros(args.train_size), torch.zeros(args.train_size), rank, world_size)
@@ -267,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             dist.destroy_process_group()
     except (ValueError, JoinError, dist.DistError, LogDirError, DataNotFoundError,
             CorruptDataError) as err:
-        print(f"rank {rank}: error: {err}", file=sys.stderr, flush=True)
+        say(f"rank {rank}: error: {err}", sys.stderr)
         return 1
     return 0
 
