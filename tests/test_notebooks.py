@@ -12,7 +12,8 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-CHAPTERS = ["00_setup", "01_write_images", "02_graph", "03_projector", "04_training", "05_pr_curves"]
+CHAPTERS = ["00_setup", "01_write_images", "02_graph", "03_projector", "04_training",
+            "05_pr_curves", "06_comparing_runs", "07_distributed"]
 
 
 def test_every_chapter_is_there():

@@ -1,0 +1,178 @@
+"""Comparing runs: a sweep with one run directory per setting, and checking its layout.
+
+Example:
+    >>> from helpers.compare import train_setting, sweep_problems
+    >>> train_setting("runs/06_sweep", "lr0.01_bs128", 0.01, 128, train, test)  # doctest: +SKIP
+    {'test accuracy': 0.7575, 'test loss': 0.66}
+    >>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
+    []
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.tensorboard import SummaryWriter
+from torch.utils.tensorboard.summary import hparams
+
+from helpers.board import find_runs
+from helpers.data import CLASSES, make_loader
+from helpers.model import Net
+from helpers.train import accuracy, fit, predict_probs
+
+Data = tuple[torch.Tensor, torch.Tensor]
+
+
+def log_histograms(writer: SummaryWriter, net: nn.Module, step: int) -> None:
+    """One histogram per layer of its weights (``weights/<layer>``) and, once there are
+    any, of their gradients (``gradients/<layer>``). Biases are left out.
+
+    Example:
+        >>> with SummaryWriter("runs/demo") as writer:  # doctest: +SKIP
+        ...     log_histograms(writer, Net(), step=0)
+    """
+    for name, param in net.named_parameters():
+        if not name.endswith(".weight"):
+            continue
+        layer = name.removesuffix(".weight")
+        writer.add_histogram(f"weights/{layer}", param.detach().cpu(), step)
+        if param.grad is not None:
+            writer.add_histogram(f"gradients/{layer}", param.grad.detach().cpu(), step)
+
+
+def add_hparams_to_run(
+    writer: SummaryWriter,
+    hparam_dict: dict[str, float | int | str | bool],
+    metric_dict: dict[str, float],
+    hparam_domain_discrete: dict[str, list] | None = None,
+) -> None:
+    """Record a run's settings for the HParams dashboard in the writer's own event file.
+
+    `SummaryWriter.add_hparams` instead opens a second writer in a new subdirectory named
+    after the current time, which TensorBoard lists as one more run. The metrics are
+    tags the run already logs as scalars: the dashboard shows their last value.
+
+    Example:
+        >>> add_hparams_to_run(writer, {"lr": 0.01}, {"test accuracy": 0.75})  # doctest: +SKIP
+    """
+    for summary in hparams(hparam_dict, metric_dict, hparam_domain_discrete):
+        writer.file_writer.add_summary(summary)
+
+
+def loss_and_accuracy(net: nn.Module, data: Data) -> tuple[float, float]:
+    """Mean cross-entropy loss and accuracy of ``net`` on in-memory ``(images, labels)``.
+
+    Example:
+        >>> loss, acc = loss_and_accuracy(Net(), (torch.zeros(4, 1, 28, 28), torch.arange(4)))
+        >>> round(loss, 1), 0 <= acc <= 1
+        (2.3, True)
+    """
+    probs, labels = predict_probs(net, [data])
+    return F.nll_loss(probs.clamp_min(1e-12).log(), labels).item(), accuracy(probs, labels)
+
+
+def every_n_steps(optimizer: torch.optim.Optimizer, n: int, callback: Callable[[int], None]):
+    """Call ``callback(step)`` after every ``n``-th ``optimizer.step()``; returns the hook's
+    handle (``handle.remove()`` stops it). Adds logging to any training loop, unchanged.
+
+    Example:
+        >>> net = Net()
+        >>> opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        >>> handle = every_n_steps(opt, 2, lambda step: print("step", step))
+        >>> for _ in range(4):
+        ...     opt.step()
+        step 2
+        step 4
+        >>> handle.remove()
+    """
+    steps = 0
+
+    def hook(*_):
+        nonlocal steps
+        steps += 1
+        if steps % n == 0:
+            callback(steps)
+
+    return optimizer.register_step_post_hook(hook)
+
+
+def train_setting(
+    sweep_dir: str | Path,
+    name: str,
+    lr: float,
+    batch_size: int,
+    train_data: Data,
+    test_data: Data,
+    epochs: int = 1,
+    log_every_images: int = 1024,
+    domains: dict[str, list] | None = None,
+) -> dict[str, float]:
+    """Train a fresh, seeded `Net` with Adam(``lr``) and ``batch_size`` into the run
+    ``<sweep_dir>/<name>``; return its final test metrics.
+
+    The run gets: notes on the setting (Text), training loss and accuracy (from `fit`),
+    test loss and accuracy, weight and gradient histograms, each every
+    ``log_every_images`` images, so runs with different batch sizes log at the same
+    points, and its settings with the final metrics (HParams). One directory, one
+    event file.
+
+    Example:
+        >>> train_setting("runs/06_sweep", "lr0.01_bs128", 0.01, 128, train, test)  # doctest: +SKIP
+        {'test accuracy': 0.7575, 'test loss': 0.66}
+    """
+    images, labels = train_data
+    torch.manual_seed(0)
+    net = Net(images.shape[1], images.shape[-1])
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    loader = make_loader(train_data, batch_size=batch_size, seed=0)
+    log_every = max(1, log_every_images // batch_size)
+    with SummaryWriter(str(Path(sweep_dir) / name)) as writer:
+        writer.add_text("notes", f"Adam with lr={lr:g}, batch size {batch_size}, {epochs} epoch(s) "
+                        f"of {len(labels)} training images, tested on {len(test_data[1])}.")
+
+        def log_test(step: int) -> None:
+            loss, acc = loss_and_accuracy(net, test_data)
+            writer.add_scalar("test loss", loss, step)
+            writer.add_scalar("test accuracy", acc, step)
+            log_histograms(writer, net, step)
+
+        log_histograms(writer, net, 0)  # the initial weights
+        handle = every_n_steps(optimizer, log_every, log_test)
+        try:
+            result = fit(net, loader, optimizer, epochs=epochs, writer=writer, log_every=log_every,
+                         figure_every=10**9, classes=CLASSES, progress=False)  # no figures here
+        finally:
+            handle.remove()
+        if result.steps % log_every:
+            log_test(result.steps)  # the final point
+        loss, acc = loss_and_accuracy(net, test_data)
+        metrics = {"test accuracy": acc, "test loss": loss}
+        add_hparams_to_run(writer, {"lr": lr, "batch_size": batch_size}, metrics, domains)
+    return metrics
+
+
+def sweep_problems(sweep_dir: str | Path, names: Sequence[str],
+                   allowed_sub_runs: Sequence[str] = ()) -> list[str]:
+    """What is wrong with a sweep's layout: each of ``names`` must be a run directory
+    directly in ``sweep_dir``, and nothing else may be there. Runs nested in them are
+    stray unless named in ``allowed_sub_runs`` (e.g. ``"lr0.01_bs128/loss_train"``).
+
+    Example:
+        >>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
+        []
+    """
+    sweep_dir = Path(sweep_dir)
+    runs = set(find_runs(sweep_dir))
+    problems = [f"missing run: {name}" for name in names if sweep_dir / name not in runs]
+    problems += [f"stray: {path.name}" for path in sorted(sweep_dir.iterdir())
+                 if path.name not in names]
+    allowed = {sweep_dir / name for name in names} | {sweep_dir / sub for sub in allowed_sub_runs}
+    for run in sorted(runs - allowed - {sweep_dir}):
+        rel = run.relative_to(sweep_dir)
+        if rel.parts[0] in names:  # runs inside a stray folder are reported with the folder
+            problems.append(f"stray run: {rel.as_posix()}")
+    return problems
