@@ -1,13 +1,15 @@
 # Two commands do everything:
 #   make lab    set up (once) and open the course in JupyterLab
 #   make test   set up (once) and run every test and every notebook (what CI runs)
+# and one measures the course's speed against the original tutorial (4-5 minutes):
+#   make benchmark
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: lab test data setup clean-runs
+.PHONY: lab test benchmark data setup clean-runs
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +27,10 @@ lab: data
 test: $(READY)
 	$(BIN)/python -m helpers.prepare_data --require
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+benchmark: $(READY)
+	$(BIN)/python -m helpers.prepare_data --require
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/benchmark.py
 
 clean-runs:
 	rm -rf runs/
