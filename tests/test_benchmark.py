@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import subprocess
 import sys
@@ -11,9 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "benchmark.py"
 
 
+@functools.cache
 def load_benchmark():
+    """benchmarks/benchmark.py as a module (the folder is not a package)."""
     spec = importlib.util.spec_from_file_location("benchmark", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["benchmark"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
