@@ -3,13 +3,14 @@
 #   make test   set up (once) and run every test and every notebook (what CI runs)
 #   make colab  rebuild colab/, the single-file Colab edition of every chapter, from notebooks/ and helpers/
 #   make screenshots   regenerate docs/screenshots/ from the course's own runs (needs chromium)
+#   make benchmark     measure the course's speed against the original tutorial (4-5 minutes)
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: lab test data setup clean-runs colab screenshots
+.PHONY: lab test benchmark data setup clean-runs colab screenshots
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +34,10 @@ colab: $(READY)
 
 screenshots: data
 	$(BIN)/python -m helpers.screenshots
+
+benchmark: $(READY)
+	$(BIN)/python -m helpers.prepare_data --require
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/benchmark.py
 
 clean-runs:
 	rm -rf runs/

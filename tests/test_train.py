@@ -101,6 +101,38 @@ def test_fit_rejects_bad_settings():
     net = Net()
     with pytest.raises(ValueError, match="at least 1"):
         fit(net, [], torch.optim.SGD(net.parameters(), 0.1), log_every=0)
+    with pytest.raises(ValueError, match="test_data"):
+        fit(net, [], torch.optim.SGD(net.parameters(), 0.1), targets=(0.5,))
+
+
+def test_fit_steps_the_scheduler_and_logs_the_learning_rate(tmp_path):
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    net = Net()
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.01, total_steps=8)
+    with SummaryWriter(str(tmp_path)) as w:
+        fit(net, make_loader((x, y), batch_size=8), optimizer, writer=w, log_every=2,
+            figure_every=100, classes=CLASSES, progress=False, scheduler=scheduler)
+    rates = [e.value for e in load_run(tmp_path).Scalars("learning rate")]
+    assert len(rates) == 4 and max(rates) > 10 * rates[-1]  # up, then annealed towards 0
+    assert scheduler.last_epoch == 8
+
+
+def test_fit_leaves_the_target_checks_out_of_its_timings():
+    import time
+
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    big_test = (torch.randn(5000, 1, 28, 28), torch.randint(0, 10, (5000,)))  # costly checks
+    net = Net()
+    start = time.perf_counter()
+    result = fit(net, make_loader((x, y), batch_size=8), torch.optim.SGD(net.parameters(), 0.01),
+                 progress=False, test_data=big_test, targets=(0.0, 1.01), check_every=1)
+    wall = time.perf_counter() - start
+    assert result.accuracy_reached_at[0.0] <= result.seconds  # reached at the first check
+    assert 1.01 not in result.accuracy_reached_at  # never reached: never recorded
+    assert result.seconds < wall / 3  # eight checks of 5,000 images each are not counted
 
 
 def test_weights_round_trip_with_weights_only(tmp_path):

@@ -1,0 +1,366 @@
+"""The course's speed, measured side by side with the original tutorial in one run.
+
+Measures the tutorial's own script (`tutorial_baseline.py`), every notebook executed the way
+nbval runs it (a fresh kernel of this environment, `NBVAL_SKIP` cells left out), chapter 04's
+training loop with its real settings (taken from the notebook), with and without its
+TensorBoard logging, and the test-set probabilities of chapters 04/05 against the tutorial's.
+Prints a table, appends it to ``benchmarks/results.md`` (with the machine, versions, date and
+load) and says which targets were met.
+
+Usage:
+    python benchmarks/benchmark.py            # the full run: about 4-5 minutes on 2 CPU cores
+    python benchmarks/benchmark.py --quick    # a smoke run: shortened baseline, one notebook
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE_SCRIPT = ROOT / "benchmarks" / "tutorial_baseline.py"
+RESULTS = ROOT / "benchmarks" / "results.md"
+TRAINING_CHAPTER = ROOT / "notebooks" / "04_training.ipynb"
+
+# The targets: (what, how the measured value must compare)
+TARGET_SPEEDUP_TO_ACCURACY = 15.0  # baseline loop time / chapter 04's time to the same accuracy
+TARGET_FINAL_ACCURACY = 0.88  # chapter 04's final test accuracy, with the tutorial's Net
+TARGET_LOGGING_OVERHEAD = 0.10  # chapter 04's loop: extra time for its TensorBoard logging
+TARGET_EVAL_SPEEDUP = 10.0  # test-set probabilities: baseline time / course time
+
+
+# --- the tutorial's script -------------------------------------------------------------------
+
+def run_baseline(data_root: Path, quick: bool) -> dict:
+    """Run the tutorial's script in its own process; its timings plus the process's wall time."""
+    with tempfile.TemporaryDirectory(prefix="tutorial-baseline-") as logdir:
+        cmd = [sys.executable, str(BASELINE_SCRIPT), "--data", str(data_root), "--logdir", logdir]
+        if quick:
+            cmd += ["--steps", "200", "--test-images", "200"]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"The tutorial's script failed:\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["total_seconds"] = wall
+    return result
+
+
+# --- notebooks, the way nbval runs them ------------------------------------------------------
+
+def notebooks() -> list[Path]:
+    """Every chapter: ``notebooks/NN_*.ipynb``, in order."""
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def skipped_by_nbval(cell) -> bool:
+    """True for a cell nbval does not run (``# NBVAL_SKIP`` or the ``nbval-skip`` tag)."""
+    from nbval.plugin import find_comment_markers, find_metadata_tags
+
+    markers = dict(find_comment_markers(cell.source)) | dict(find_metadata_tags(cell.metadata))
+    return cell.cell_type == "code" and markers.get("skip", False)
+
+
+class PeakMemory:
+    """Peak memory of a process and its children: the kernel's own high-water mark (VmHWM,
+    exact) and, sampled every 0.2 s, the summed resident memory of it and every process it
+    started (e.g. torchrun's workers). `stop` returns the larger of the two."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.sampled = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.wait(0.2):
+            total = 0
+            for proc in [self.process, *self.process.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
+            self.sampled = max(self.sampled, total)
+
+    def stop(self) -> int:
+        """Stop sampling (call before the kernel exits); the peak in bytes."""
+        self._stop.set()
+        self._thread.join()
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        hwm_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+        return max(hwm_kib * 1024, self.sampled)
+
+
+def run_notebook(path: Path) -> tuple[float, int]:
+    """Execute one notebook as nbval does: a fresh kernel of this Python (nbval's
+    ``--nbval-current-env``) started in the notebook's folder, every cell but the
+    ``NBVAL_SKIP`` ones, the kernel killed at the end. Returns (seconds, peak memory bytes)."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if not skipped_by_nbval(c)]
+    start = time.perf_counter()
+    km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
+    client = NotebookClient(nb, km=km, timeout=600, shutdown_kernel="immediate",
+                            resources={"metadata": {"path": str(path.parent)}})
+    with client.setup_kernel():
+        memory = PeakMemory(km.provisioner.pid)
+        try:
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+        finally:
+            peak = memory.stop()
+    return time.perf_counter() - start, peak
+
+
+# --- chapter 04's loop, with the notebook's own settings -------------------------------------
+
+def chapter_objects(path: Path = TRAINING_CHAPTER) -> dict:
+    """Run the notebook's code cells that come before its training loop (setup, data,
+    settings) and return what they define: the model, optimizer, scheduler, loader, test
+    data and settings exactly as the learner gets them. The loop is the first code cell
+    that opens a writer (``make_writer(``)."""
+    import nbformat
+
+    cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    loop = next((i for i, c in enumerate(cells) if "make_writer(" in c.source), None)
+    if loop is None:
+        raise RuntimeError(f"{path.name}: no code cell calls make_writer(...), so the training "
+                           "loop can't be found. Keep the writer in the loop's cell.")
+    namespace: dict = {"__name__": "__chapter__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in cells[:loop]:
+            if any(line.lstrip().startswith(("%", "!")) for line in cell.source.splitlines()):
+                raise RuntimeError(f"{path.name}: a cell before the training loop uses IPython "
+                                   f"syntax, which the benchmark can't run:\n{cell.source}")
+            exec(compile(cell.source, str(path), "exec"), namespace)
+    missing = {"net", "optimizer", "train_loader", "test_images", "test_labels", "classes",
+               "EPOCHS", "LOG_EVERY", "FIGURE_EVERY"} - namespace.keys()
+    if missing:
+        raise RuntimeError(f"{path.name} no longer defines {sorted(missing)} before its loop; "
+                           "update the benchmark with it.")
+    return namespace
+
+
+def train_like_chapter(logging: bool, targets=(), max_steps: int | None = None, check_every=None):
+    """Chapter 04's loop (`helpers.train.fit`, the notebook's loop without prose) with the
+    chapter's settings; its TensorBoard logging on or off. Returns (FitResult, net, ns)."""
+    from helpers.board import make_writer
+    from helpers.train import fit
+
+    ns = chapter_objects()
+    loader, epochs = ns["train_loader"], ns["EPOCHS"]
+    if max_steps is not None:  # --quick only
+        loader, epochs = [batch for _, batch in zip(range(max_steps), loader)], 1
+    with tempfile.TemporaryDirectory(prefix="chapter04-") as root:
+        writer = make_writer("04_training", root=root) if logging else None
+        try:
+            result = fit(ns["net"], loader, ns["optimizer"], scheduler=ns.get("scheduler"),
+                         epochs=epochs, writer=writer, log_every=ns["LOG_EVERY"],
+                         figure_every=ns["FIGURE_EVERY"], classes=ns["classes"],
+                         test_data=(ns["test_images"], ns["test_labels"]), progress=False,
+                         targets=targets, check_every=check_every)
+        finally:
+            if writer is not None:
+                writer.close()
+    return result, ns["net"], ns
+
+
+def time_probabilities(net, images, labels) -> tuple[float, float]:
+    """Chapter 05's test-set probabilities (`predict_probs`, batches of 1,000); (seconds, accuracy)."""
+    from helpers.data import make_loader
+    from helpers.train import accuracy, predict_probs
+
+    start = time.perf_counter()
+    probs, truth = predict_probs(net, make_loader((images, labels), batch_size=1000, shuffle=False))
+    return time.perf_counter() - start, accuracy(probs, truth)
+
+
+# --- the report ------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    what: str
+    value: str
+    note: str = ""
+
+
+def machine() -> str:
+    import torch
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    gpu = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
+           else "none (not run on a GPU: no GPU on this machine)")
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} CPU cores ({cpu}), {mem:.0f} GiB RAM; GPU: {gpu}; "
+            f"torch threads: {torch.get_num_threads()}")
+
+
+def versions() -> str:
+    import matplotlib
+    import tensorboard
+    import torch
+    import torchvision
+
+    return (f"Python {platform.python_version()}, torch {torch.__version__}, torchvision "
+            f"{torchvision.__version__}, tensorboard {tensorboard.__version__}, "
+            f"matplotlib {matplotlib.__version__}, {platform.system()} {platform.release()}")
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
+
+
+def table(rows: list[Row]) -> str:
+    from helpers.board import format_table
+
+    return format_table([(r.what, r.value, r.note) for r in rows], ("measure", "value", "note"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 200 baseline steps, only the first notebook, 20 training steps")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help=f"markdown file the run is added to (default: {RESULTS.relative_to(ROOT)})")
+    parser.add_argument("--note", default="", help="a line to keep with the results (e.g. the load)")
+    args = parser.parse_args(argv)
+
+    from helpers.data import default_data_root, ensure_fashion_mnist
+
+    started = datetime.now(timezone.utc)
+    load_before = load()
+    data_root = ensure_fashion_mnist(default_data_root())
+    say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+
+    say("1/4 the tutorial's script (about 2 minutes)...")
+    base = run_baseline(data_root, args.quick)
+
+    say("2/4 every notebook in a fresh kernel...")
+    chosen = notebooks()[:1] if args.quick else notebooks()
+    timings: list[tuple[str, float, int]] = []
+    for path in chosen:  # in this course folder, like the tests: runs/ gets one more run each
+        seconds, peak = run_notebook(path)
+        timings.append((path.stem, seconds, peak))
+        say(f"    {path.name}: {seconds:.1f} s")
+
+    say("3/4 chapter 04's loop with and without its logging...")
+    max_steps = 20 if args.quick else None
+    target = base["test_accuracy"]
+    logged, net, ns = train_like_chapter(True, targets=(target,), max_steps=max_steps, check_every=10)
+    silent, _, _ = train_like_chapter(False, max_steps=max_steps)
+
+    say("4/4 test-set probabilities...")
+    eval_seconds, eval_accuracy = time_probabilities(net, ns["test_images"], ns["test_labels"])
+
+    course_total = sum(s for _, s, _ in timings)
+    reached = logged.accuracy_reached_at.get(target)
+    speedup = base["loop_seconds"] / reached if reached else 0.0
+    overhead = logged.seconds / silent.seconds - 1
+    eval_speedup = base["eval_seconds"] / eval_seconds
+    final = logged.test_accuracy[-1]
+    biggest = max(timings, key=lambda t: t[2])
+    n_test = base["test_images"]
+
+    rows = [
+        Row("baseline: training loop", f"{base['loop_seconds']:.1f} s",
+            f"{base['steps']:,} steps of 4 images, 2 loader workers, a figure every 1,000"),
+        Row("baseline: evaluation", f"{base['eval_seconds']:.1f} s",
+            f"probabilities of {n_test:,} test images, softmax per element"),
+        Row("baseline: PR curves", f"{base['pr_curves_seconds']:.1f} s", "10 add_pr_curve, writer closed after each"),
+        Row("baseline: in all", f"{base['total_seconds']:.1f} s", "the whole script, Python start to end"),
+        Row("baseline: final test accuracy", f"{base['test_accuracy']:.1%}", ""),
+        *[Row(f"course: {name}", f"{seconds:.1f} s", f"peak memory {peak / 2**20:,.0f} MiB")
+          for name, seconds, peak in timings],
+        Row("course: all notebooks", f"{course_total:.1f} s", f"{len(timings)} notebooks, one fresh kernel each"),
+        Row("ch. 04: training time", f"{logged.seconds:.1f} s",
+            f"{logged.steps:,} steps of {ns.get('BATCH_SIZE', '?')} images "
+            f"({len(logged.test_accuracy)} epochs), logging on"),
+        Row("ch. 04: images/second", f"{logged.images_per_second:,.0f}", "with logging"),
+        Row("ch. 04: time to baseline accuracy", f"{reached:.1f} s" if reached else "not reached",
+            f"first test accuracy >= {target:.1%} (checked every 10 steps, checks not timed)"),
+        Row("ch. 04: final test accuracy", f"{final:.1%}", "the tutorial's Net"),
+        Row("ch. 04: loop without logging", f"{silent.seconds:.1f} s", "writer=None, same loop"),
+        Row("ch. 04: logging overhead", f"{overhead:+.1%}", "scalars, figures, flushes"),
+        Row("course: evaluation", f"{eval_seconds:.2f} s",
+            f"probabilities of {len(ns['test_labels']):,} test images, batches of 1,000, no_grad"),
+        Row("peak memory, biggest kernel", f"{biggest[2] / 2**20:,.0f} MiB", biggest[0]),
+        Row("ratio: course total / baseline total", f"{course_total / base['total_seconds']:.2f}", "target < 1"),
+        Row("ratio: time to accuracy, baseline / ch. 04", f"{speedup:.1f}x",
+            f"target >= {TARGET_SPEEDUP_TO_ACCURACY:.0f}x"),
+        Row("ratio: evaluation, baseline / course", f"{eval_speedup:.1f}x",
+            f"target >= {TARGET_EVAL_SPEEDUP:.0f}x" + (" (quick: fewer baseline images)" if args.quick else "")),
+    ]
+    checks = [
+        ("every notebook together < the baseline script", course_total < base["total_seconds"]),
+        (f"ch. 04 reaches the baseline's accuracy >= {TARGET_SPEEDUP_TO_ACCURACY:.0f}x sooner",
+         speedup >= TARGET_SPEEDUP_TO_ACCURACY),
+        (f"ch. 04 ends at >= {TARGET_FINAL_ACCURACY:.0%}", final >= TARGET_FINAL_ACCURACY),
+        (f"logging overhead <= {TARGET_LOGGING_OVERHEAD:.0%}", overhead <= TARGET_LOGGING_OVERHEAD),
+        (f"evaluation >= {TARGET_EVAL_SPEEDUP:.0f}x faster", eval_speedup >= TARGET_EVAL_SPEEDUP),
+    ]
+    text = table(rows)
+    verdict = "\n".join(f"- [{'x' if ok else ' '}] {what}" for what, ok in checks)
+    print(text)
+    print()
+    print(verdict)
+
+    kind = "quick smoke run (shortened: not comparable)" if args.quick else "full run"
+    entry = "\n".join([
+        f"## {started:%Y-%m-%d %H:%M} UTC, {kind}",
+        "",
+        f"- machine: {machine()}",
+        f"- versions: {versions()}",
+        f"- load average: {load_before} at the start, {load()} at the end",
+        *([f"- note: {args.note}"] if args.note else []),
+        "",
+        "```",
+        text,
+        "```",
+        "",
+        verdict,
+        "",
+    ])
+    add_to_results(args.results, entry)
+    say(f"added to {args.results}")
+    return 0
+
+
+HEADER = """# Benchmark results
+
+Written by `make benchmark` (`python benchmarks/benchmark.py`), newest first. Every figure in
+one entry comes from one run on one machine, so the ratios compare like with like.
+"""
+
+
+def add_to_results(path: Path, entry: str) -> None:
+    """Put ``entry`` at the top of the results file, under its header (creating it if needed)."""
+    old = path.read_text() if path.exists() else HEADER
+    head, sep, rest = old.partition("\n## ")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(head.rstrip("\n") + "\n\n" + entry + (("\n## " + rest) if sep else ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The benchmark command runs end to end (quick mode) and writes its table; no timing is judged here."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "benchmark.py"
+
+
+@functools.cache
+def load_benchmark():
+    """benchmarks/benchmark.py as a module (the folder is not a package)."""
+    spec = importlib.util.spec_from_file_location("benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["benchmark"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_benchmark_prints_and_records_every_measure(tmp_path):
+    results = tmp_path / "results.md"
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--results", str(results),
+                           "--note", "smoke test"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = results.read_text()
+    assert text.startswith("# Benchmark results")
+    assert "quick smoke run" in text and "note: smoke test" in text
+    assert "machine: " in text and "GPU: " in text and "torch " in text and "load average" in text
+    for measure in ["baseline: training loop", "baseline: evaluation", "baseline: in all",
+                    "baseline: final test accuracy", "course: 00_setup", "course: all notebooks",
+                    "ch. 04: training time", "ch. 04: images/second",
+                    "ch. 04: time to baseline accuracy", "ch. 04: final test accuracy",
+                    "ch. 04: logging overhead", "course: evaluation", "peak memory, biggest kernel",
+                    "ratio: course total / baseline total", "ratio: time to accuracy",
+                    "ratio: evaluation"]:
+        assert measure in text and measure in proc.stdout, measure
+    assert "200 steps of 4 images" in text  # the baseline really ran, shortened
+    assert text.count("- [") == 5  # one line per target, met or not
+
+
+def test_results_file_keeps_older_runs_below_the_newest(tmp_path):
+    benchmark = load_benchmark()
+    results = tmp_path / "results.md"
+    benchmark.add_to_results(results, "## first\n\nold table\n")
+    benchmark.add_to_results(results, "## second\n\nnew table\n")
+    text = results.read_text()
+    assert text.startswith("# Benchmark results")
+    assert text.index("## second") < text.index("## first")
+    assert "old table" in text and "new table" in text
+
+
+def test_every_numbered_notebook_is_timed():
+    benchmark = load_benchmark()
+    names = [p.name for p in benchmark.notebooks()]
+    assert names == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert "00_setup.ipynb" in names and "04_training.ipynb" in names
+
+
+def test_nbval_skip_cells_are_left_out_like_nbval_does():
+    import nbformat
+
+    benchmark = load_benchmark()
+    skip = nbformat.v4.new_code_cell("# NBVAL_SKIP\n%tensorboard --logdir runs")
+    tagged = nbformat.v4.new_code_cell("1 + 1", metadata={"tags": ["nbval-skip"]})
+    ignore = nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\nprint(1)")
+    assert benchmark.skipped_by_nbval(skip) and benchmark.skipped_by_nbval(tagged)
+    assert not benchmark.skipped_by_nbval(ignore)
+
+
+def test_training_chapter_settings_come_from_the_notebook():
+    import nbformat
+
+    benchmark = load_benchmark()
+    ns = benchmark.chapter_objects()
+    settings = next(c.source for c in nbformat.read(benchmark.TRAINING_CHAPTER, as_version=4).cells
+                    if c.cell_type == "code" and "BATCH_SIZE =" in c.source)
+    assert f"EPOCHS = {ns['EPOCHS']}\n" in settings and f"BATCH_SIZE = {ns['BATCH_SIZE']} " in settings
+    assert len(next(iter(ns["train_loader"]))[1]) == ns["BATCH_SIZE"]
+    assert ns["scheduler"].optimizer is ns["optimizer"]
