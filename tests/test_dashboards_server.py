@@ -8,6 +8,7 @@ written is read back from the event files with TensorBoard's Python reader; the 
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.parse
 import urllib.request
@@ -199,6 +200,7 @@ def test_distributed_run_is_one_event_file_counting_every_image(course_runs):
     assert find_runs(run) == [run] and len(list(run.iterdir())) == 1
     [*_, last] = load_run(run).Scalars("images seen")
     assert last.value == DISTRIBUTED_IMAGES * DISTRIBUTED_EPOCHS  # every image, counted by rank 0
+    assert "RANK" not in os.environ, "writing the course's runs left the job's environment behind"
 
 
 def test_projector_serves_every_point_with_labels_and_thumbnails(tensorboard_server, course_runs):
