@@ -13,38 +13,50 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 import torchvision
-from torch.utils.tensorboard import SummaryWriter
 
-from helpers.board import make_writer
+from helpers import distributed
+from helpers.board import make_writer, new_run_dir, read_scalars
+from helpers.compare import train_setting
 from helpers.data import load_dataset, make_loader, select_n_random, to_tensors
 from helpers.model import Net
-from helpers.train import add_pr_curves, evaluate, fit, predict_probs
+from helpers.train import add_pr_curves, fit, predict_probs
 
 N_POINTS = 100         # chapter 03: random training images in the projector
 BATCH_SIZE = 128       # chapter 04's batch size
 TRAIN_IMAGES = 16_384  # chapter 04 trains 5 epochs of 60,000 images; 128 steps show the same curves
 LOG_EVERY = 8          # steps between two points of the loss curve
 FIGURE_EVERY = 32      # ... and between two figures (TensorBoard keeps at most 10 images per tag)
+SWEEP_SETTINGS = ((0.001, 128), (0.001, 32), (0.01, 128), (0.1, 128))  # chapter 06's (lr, batch)
+SWEEP_IMAGES = 1024    # chapter 06 trains each setting on 8,000 images
+SWEEP_TEST_IMAGES = 500       # ... tested on 1,000
+SWEEP_LOG_EVERY_IMAGES = 128  # 8 points per run, as in chapter 06
+DISTRIBUTED_IMAGES = 2048     # chapter 07 trains on 8,000 images ...
+DISTRIBUTED_EPOCHS = 2        # ... for two epochs
 SEED = 0
 
 
 @dataclass
 class CourseData:
-    """What the chapters share: Fashion-MNIST in memory, and the model chapter 04 trains."""
+    """What the chapters share: Fashion-MNIST in memory, the model chapter 04 trains and
+    chapter 06's sweep."""
 
     train_set: torch.utils.data.Dataset
     classes: tuple[str, ...]
     train: tuple[torch.Tensor, torch.Tensor]
     test: tuple[torch.Tensor, torch.Tensor]
     net: Net | None = None
+    sweep: Path | None = None
 
 
 def load_course_data() -> CourseData:
@@ -121,31 +133,65 @@ def write_pr_curves(root: Path, data: CourseData) -> Path:
 
 
 def write_comparing_runs(root: Path, data: CourseData) -> Path:
-    """Comparing runs: two learning rates side by side, each run with its train and test loss
-    (``add_scalars``), weight histograms, a text note and its hyperparameters (``add_hparams``)."""
-    parent = make_writer("06_comparing_runs", root)
-    folder = Path(parent.log_dir)
-    parent.close()
-    train = tuple(t[:2048] for t in data.train)
-    test = tuple(t[:1000] for t in data.test)
-    for lr in (0.01, 0.001):
-        torch.manual_seed(SEED)
-        net = Net()
-        optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-        with SummaryWriter(str(folder / f"lr{lr}")) as writer:
-            for epoch in range(1, 4):
-                batches = make_loader(train, batch_size=BATCH_SIZE, seed=epoch)
-                fit(net, batches, optimizer, progress=False)
-                losses = {name: F.nll_loss(probs.log(), labels).item() for name, (probs, labels)
-                          in (("train", predict_probs(net, [train])),
-                              ("test", predict_probs(net, [test])))}
-                writer.add_scalars("loss", losses, epoch)
-                writer.add_histogram("fc3.weight", net.fc3.weight, epoch)
-            writer.add_text("notes", f"Adam, lr={lr}, 3 epochs of 2,048 images")
-            accuracy = evaluate(net, test)
-            writer.add_hparams({"lr": lr, "optimizer": "adam"}, {"hparam/accuracy": accuracy},
-                               run_name=".")
-    return folder
+    """Chapter 06: the sweep, one run per setting in ``SWEEP_SETTINGS``, each trained by the
+    chapter's `train_setting` on ``SWEEP_IMAGES`` images (notes, losses, accuracies,
+    histograms and hparams)."""
+    sweep = new_run_dir("06_comparing_runs", root)
+    train = select_n_random(*data.train, n=SWEEP_IMAGES, seed=SEED)
+    test = tuple(t[:SWEEP_TEST_IMAGES] for t in data.test)
+    domains = {"lr": sorted({lr for lr, _ in SWEEP_SETTINGS}),
+               "batch_size": sorted({bs for _, bs in SWEEP_SETTINGS})}
+    for lr, batch_size in SWEEP_SETTINGS:
+        train_setting(sweep, sweep_run_name(lr, batch_size), lr, batch_size, train, test,
+                      log_every_images=SWEEP_LOG_EVERY_IMAGES, domains=domains)
+    data.sweep = sweep
+    return sweep
+
+
+def write_add_scalars(root: Path, data: CourseData) -> Path:
+    """Chapter 06: the best setting's training and test loss in one chart (``add_scalars``),
+    read back from the sweep."""
+    if data.sweep is None:
+        raise RuntimeError("Write chapter 06's sweep first: its best run's losses are shown.")
+    scalars = read_scalars(data.sweep)
+    best = max(scalars, key=lambda name: scalars[name]["test accuracy"][-1][1])
+    test_loss = dict(scalars[best]["test loss"])
+    with make_writer("06_add_scalars", root) as writer:
+        for step, train_loss in scalars[best]["training loss"]:
+            writer.add_scalars("loss", {"train": train_loss, "test": test_loss[step]}, step)
+    return Path(writer.log_dir)
+
+
+def write_distributed(root: Path, data: CourseData) -> Path:
+    """Chapter 07: `helpers.distributed`'s training and rank 0's logging, run in this process
+    as a job of one process (``torchrun`` starts two in the chapter: the same code, the same
+    tags)."""
+    run_dir = new_run_dir("07_distributed", root)
+    argv = ["--run-dir", str(run_dir), "--train-size", str(DISTRIBUTED_IMAGES),
+            "--epochs", str(DISTRIBUTED_EPOCHS), "--test-size", str(SWEEP_TEST_IMAGES),
+            "--seed", str(SEED)]
+    environ, excepthook = dict(os.environ), sys.excepthook
+    try:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = distributed.main(argv)
+    finally:  # main() sets RANK, WORLD_SIZE, ... and torch.distributed prefixes tracebacks
+        os.environ.clear()
+        os.environ.update(environ)
+        sys.excepthook = excepthook
+    if code:
+        raise RuntimeError(f"helpers.distributed failed ({code}):\n{out.getvalue()}")
+    return run_dir
+
+
+def sweep_run_name(lr: float, batch_size: int) -> str:
+    """Chapter 06's name for a setting's run.
+
+    Example:
+        >>> sweep_run_name(0.001, 32)
+        'lr0.001_bs32'
+    """
+    return f"lr{lr:g}_bs{batch_size}"
 
 
 Writer = Callable[[Path, CourseData], Path]
@@ -158,6 +204,8 @@ CHAPTER_RUNS: dict[str, Writer] = {
     "04_training": write_training,
     "05_pr_curves": write_pr_curves,
     "06_comparing_runs": write_comparing_runs,
+    "06_add_scalars": write_add_scalars,
+    "07_distributed": write_distributed,
 }
 """Each chapter's run name and the function that writes it, in chapter order."""
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from helpers.course_runs import N_POINTS
+from helpers.course_runs import N_POINTS, SWEEP_SETTINGS, sweep_run_name
 from helpers.data import CLASSES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+SWEEP_RUNS = tuple(sweep_run_name(lr, batch_size) for lr, batch_size in SWEEP_SETTINGS)
 VIEWPORT = {"width": 1200, "height": 800}
 TIMEOUT_MS = 30_000
 
@@ -68,10 +69,12 @@ VIEWS: tuple[View, ...] = (
     View("04_training", "scalars", ("training loss", "training accuracy", "test accuracy")),
     View("04_training", "images", ("predictions vs. actuals",)),
     View("05_pr_curves", "pr_curves", CLASSES),
-    View("06_comparing_runs", "scalars", ("loss",)),
-    View("06_comparing_runs", "histograms", ("fc3.weight",)),
-    View("06_comparing_runs", "hparams", ("lr0.01", "lr0.001")),
+    View("06_comparing_runs", "scalars", ("test accuracy", "training loss")),
+    View("06_comparing_runs", "hparams", SWEEP_RUNS),
+    View("06_comparing_runs", "histograms", ("gradients/conv1",)),
     View("06_comparing_runs", "text", ("notes/text_summary",)),
+    View("07_distributed", "scalars", ("training loss", "training accuracy", "test accuracy",
+                                       "images seen")),
 )
 """Every dashboard the course's chapters fill, in chapter order: one line per view."""
 
@@ -220,7 +223,7 @@ def _check_hparams(page, runs: tuple[str, ...]) -> None:
 
     cells = page.locator("vaadin-grid-cell-content")
     for run in runs:
-        row = cells.filter(has_text=re.compile(rf"(^|/){re.escape(run)}\s*$"))
+        row = cells.filter(has_text=re.compile(rf"(^\s*|/){re.escape(run)}\s*$"))
         expect(row, f"no row for the run {run!r}").to_have_count(1)
 
 

@@ -8,6 +8,7 @@ written is read back from the event files with TensorBoard's Python reader; the 
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.parse
 import urllib.request
@@ -17,7 +18,13 @@ import pytest
 from tensorboard.util import tensor_util
 
 from helpers.board import find_runs, load_run
-from helpers.course_runs import N_POINTS
+from helpers.course_runs import (
+    DISTRIBUTED_EPOCHS,
+    DISTRIBUTED_IMAGES,
+    N_POINTS,
+    SWEEP_SETTINGS,
+    sweep_run_name,
+)
 from helpers.dashboards import VIEWS
 from helpers.data import CLASSES
 
@@ -76,7 +83,7 @@ def test_runs_are_exactly_the_runs_written(tensorboard_server, course_runs):
     logdir, runs = course_runs
     served = get(tensorboard_server, "runs")
     assert sorted(served) == sorted(run.relative_to(logdir).as_posix() for run in find_runs(logdir))
-    assert {run.split("-")[0] for run in served if "/" not in run} == set(runs)
+    assert {run.split("/")[0].split("-")[0] for run in served} == set(runs)
 
 
 @pytest.mark.parametrize("kind", ["scalars", "histograms"])
@@ -170,20 +177,30 @@ def test_text_is_served(tensorboard_server, course_runs):
 def test_hparams_list_every_session(tensorboard_server, course_runs):
     logdir, runs = course_runs
     experiment = get(tensorboard_server, "plugin/hparams/experiment", body={"experimentName": ""})
-    assert {h["name"] for h in experiment["hparamInfos"]} == {"lr", "optimizer"}
-    assert [m["name"]["tag"] for m in experiment["metricInfos"]] == ["hparam/accuracy"]
+    assert {h["name"] for h in experiment["hparamInfos"]} == {"lr", "batch_size"}
+    metrics = ["test accuracy", "test loss"]
+    assert sorted(m["name"]["tag"] for m in experiment["metricInfos"]) == metrics
     groups = get(tensorboard_server, "plugin/hparams/session_groups", body={
         "experimentName": "", "colParams": [],
         "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"],
         "startIndex": 0, "sliceSize": 100, "aggregationType": "AGGREGATION_AVG"})
     sessions = {s["name"]: g["hparams"] for g in groups["sessionGroups"] for s in g["sessions"]}
-    parent = runs["06_comparing_runs"].relative_to(logdir).as_posix()
-    assert sessions == {f"{parent}/lr0.01": {"lr": 0.01, "optimizer": "adam"},
-                        f"{parent}/lr0.001": {"lr": 0.001, "optimizer": "adam"}}
+    sweep = runs["06_comparing_runs"].relative_to(logdir).as_posix()
+    assert sessions == {f"{sweep}/{sweep_run_name(lr, bs)}": {"lr": lr, "batch_size": bs}
+                        for lr, bs in SWEEP_SETTINGS}
     for group in groups["sessionGroups"]:
-        [metric] = group["metricValues"]
-        [accuracy] = load_run(logdir / group["name"]).Scalars("hparam/accuracy")
-        assert metric["value"] == pytest.approx(accuracy.value)
+        acc = load_run(logdir / group["name"])
+        shown = {m["name"]["tag"]: m["value"] for m in group["metricValues"]}
+        last = {tag: acc.Scalars(tag)[-1].value for tag in metrics}  # the dashboard's value
+        assert shown == pytest.approx(last), group["name"]
+
+
+def test_distributed_run_is_one_event_file_counting_every_image(course_runs):
+    run = course_runs[1]["07_distributed"]
+    assert find_runs(run) == [run] and len(list(run.iterdir())) == 1
+    [*_, last] = load_run(run).Scalars("images seen")
+    assert last.value == DISTRIBUTED_IMAGES * DISTRIBUTED_EPOCHS  # every image, counted by rank 0
+    assert "RANK" not in os.environ, "writing the course's runs left the job's environment behind"
 
 
 def test_projector_serves_every_point_with_labels_and_thumbnails(tensorboard_server, course_runs):
