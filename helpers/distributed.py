@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 from contextlib import nullcontext
 from datetime import timedelta
@@ -44,23 +43,12 @@ from helpers.data import (
     to_tensors,
 )
 from helpers.model import Net
+from helpers.server import free_port
 from helpers.train import evaluate
 
 
 class JoinError(RuntimeError):
     """The processes of a job did not all start, or lost each other."""
-
-
-def loopback_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now, for the rendezvous.
-
-    Example:
-        >>> 0 < loopback_port() < 65536
-        True
-    """
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def torchrun_command(nproc: int, script_args: list[str], port: int | None = None) -> list[str]:
@@ -79,7 +67,7 @@ def torchrun_command(nproc: int, script_args: list[str], port: int | None = None
         -m
         helpers.distributed
     """
-    port = port if port is not None else loopback_port()
+    port = port if port is not None else free_port(0)
     return [sys.executable, "-m", "torch.distributed.run", "--nnodes=1",
             f"--nproc-per-node={nproc}", "--rdzv-backend=c10d",
             f"--rdzv-endpoint=127.0.0.1:{port}", "-m", "helpers.distributed", *script_args]
@@ -252,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     if "RANK" not in os.environ:  # started without torchrun: a job of one process
         say("Not started by torchrun: training as a single process.")
         os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0",
-                          MASTER_ADDR="127.0.0.1", MASTER_PORT=str(loopback_port()))
+                          MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port(0)))
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     processes_here = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     cuda = torch.cuda.is_available() and torch.cuda.device_count() >= processes_here

@@ -13,6 +13,7 @@ import torch
 
 from helpers import distributed
 from helpers.board import event_files, read_scalars, summary_rows
+from helpers.server import free_port
 
 TIMEOUT = 120  # seconds for a whole torchrun job; a hang fails the test instead of blocking CI
 
@@ -94,7 +95,7 @@ def one_of_two_ranks(monkeypatch):
     monkeypatch.setenv("LOCAL_RANK", "0")
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
-    monkeypatch.setenv("MASTER_PORT", str(distributed.loopback_port()))
+    monkeypatch.setenv("MASTER_PORT", str(free_port(0)))
 
 
 def test_uneven_split_fails_before_joining(one_of_two_ranks, tmp_path, capsys):
