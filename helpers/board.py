@@ -41,26 +41,28 @@ def runs_root() -> Path:
 
 
 def new_run_dir(name: str, root: str | Path | None = None) -> Path:
-    """Create and return a new, empty run directory ``<root>/<name>-<date>-<time>``.
+    """Create and return a new, empty run directory ``<root>/<name>/<date>-<time>``.
 
-    Two calls never return the same directory: a second run in the same second gets
-    ``-2``, ``-3``, ... appended. ``root`` defaults to `runs_root`.
+    Every run of a chapter lands in that chapter's folder, so TensorBoard on the folder
+    shows its runs side by side, each named by when it started. Two calls never return the
+    same directory: a second run in the same second gets ``-2``, ``-3``, ... appended.
+    ``root`` defaults to `runs_root`.
 
     Example:
         >>> new_run_dir("01_write_images")  # doctest: +SKIP
-        PosixPath('.../runs/01_write_images-20261123-141502')
+        PosixPath('.../runs/01_write_images/20261123-141502')
     """
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(
             f"Run name {name!r} must be a plain name of letters, digits, '_', '-' or '.', "
             "e.g. '04_training'."
         )
-    root = Path(root) if root is not None else runs_root()
+    folder = (Path(root) if root is not None else runs_root()) / name
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         for attempt in range(1, 1000):
-            run = root / (f"{name}-{stamp}" if attempt == 1 else f"{name}-{stamp}-{attempt}")
+            run = folder / (stamp if attempt == 1 else f"{stamp}-{attempt}")
             try:
                 run.mkdir()
             except FileExistsError:
@@ -69,11 +71,11 @@ def new_run_dir(name: str, root: str | Path | None = None) -> Path:
             return run
     except OSError as err:
         raise LogDirError(
-            f"Cannot write TensorBoard runs to {root}: {err.strerror or err}. "
+            f"Cannot write TensorBoard runs to {folder}: {err.strerror or err}. "
             "Pick a folder you can write to, e.g. make_writer(name, root='/tmp/runs'), "
             "or fix the folder's permissions."
         ) from None
-    raise LogDirError(f"Too many runs named {name!r} in one second under {root}.")
+    raise LogDirError(f"Too many runs named {name!r} in one second under {folder}.")
 
 
 def _check_writable(folder: Path) -> None:
@@ -98,8 +100,8 @@ def event_files(run_dir: str | Path) -> list[Path]:
     """The event files directly inside one run directory, oldest first.
 
     Example:
-        >>> event_files("runs/01_write_images-20261123-141502")  # doctest: +SKIP
-        [PosixPath('runs/01_write_images-20261123-141502/events.out.tfevents...')]
+        >>> event_files("runs/01_write_images/20261123-141502")  # doctest: +SKIP
+        [PosixPath('runs/01_write_images/20261123-141502/events.out.tfevents...')]
     """
     return sorted(Path(run_dir).glob("events.out.tfevents.*"))
 
@@ -109,7 +111,7 @@ def find_runs(logdir: str | Path) -> list[Path]:
 
     Example:
         >>> find_runs("runs")  # doctest: +SKIP
-        [PosixPath('runs/00_setup-20261123-141500'), ...]
+        [PosixPath('runs/00_setup/20261123-141500'), ...]
     """
     logdir = Path(logdir)
     runs = {path.parent for path in logdir.rglob("events.out.tfevents.*")}
@@ -121,7 +123,7 @@ def load_run(run_dir: str | Path):
     """TensorBoard's own `EventAccumulator` for one run, with every event kept.
 
     Example:
-        >>> acc = load_run("runs/04_training-20261123-141502")  # doctest: +SKIP
+        >>> acc = load_run("runs/04_training/20261123-141502")  # doctest: +SKIP
         >>> [e.value for e in acc.Scalars("training loss")][:2]  # doctest: +SKIP
         [1.02, 0.63]
     """
@@ -136,7 +138,7 @@ def read_scalars(logdir: str | Path) -> dict[str, dict[str, list[tuple[int, floa
     """All scalars under ``logdir``: ``{run: {tag: [(step, value), ...]}}``, runs relative to it.
 
     Example:
-        >>> read_scalars("runs/06_comparing_runs-20261123-141502")  # doctest: +SKIP
+        >>> read_scalars("runs/06_comparing_runs/20261123-141502")  # doctest: +SKIP
         {'lr0.01_bs32': {'loss/train': [(100, 0.91), ...]}, ...}
     """
     logdir = Path(logdir)
@@ -224,7 +226,7 @@ def summary_rows(logdir: str | Path) -> list[tuple[str, str, str, str]]:
     """Rows of (dashboard, run, tag, what TensorBoard shows) for every run under ``logdir``.
 
     Example:
-        >>> summary_rows("runs/02_graph-20261123-141502")  # doctest: +SKIP
+        >>> summary_rows("runs/02_graph/20261123-141502")  # doctest: +SKIP
         [('Graphs', '.', 'Net', 'model graph, 1 event file'), ...]
     """
     logdir = Path(logdir)
@@ -295,7 +297,7 @@ def summarize(logdir: str | Path) -> str:
     so the table is the same every time the same code runs.
 
     Example:
-        >>> print(summarize("runs/01_write_images-20261123-141502"))  # doctest: +SKIP
+        >>> print(summarize("runs/01_write_images/20261123-141502"))  # doctest: +SKIP
         dashboard  run  tag                         what TensorBoard shows
         ---------  ---  --------------------------  ----------------------
         (run)      .                                1 event file

@@ -218,7 +218,7 @@ def write_course_runs(root: str | Path, data: CourseData | None = None) -> dict[
     Example:
         >>> runs = write_course_runs("/tmp/course-runs")  # doctest: +SKIP
         >>> runs["04_training"].name  # doctest: +SKIP
-        '04_training-20261124-190000'
+        '20261124-190000'
     """
     root = Path(root)
     data = data or load_course_data()

@@ -21,7 +21,7 @@ def course_dir() -> Path:
     so ``data/`` and ``runs/`` are shared, wherever the kernel was started.
 
     Example:
-        >>> (course_dir() / "helpers").is_dir()
+        >>> course_dir().is_dir()
         True
     """
     if os.environ.get(COURSE_DIR_ENV):

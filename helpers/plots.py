@@ -99,20 +99,21 @@ def plot_classes_preds(
     images: torch.Tensor,
     labels: torch.Tensor | Sequence[int],
     classes: Sequence[str],
-    max_cols: int = 4,
+    max_cols: int = 2,
 ) -> Figure:
     """A "predictions vs. actuals" figure: each image titled with the prediction, its
     probability and the true label, green when right and red when wrong.
 
-    Any batch size from 1 up works (at most ``max_cols`` images per row, about
-    2.2 x 2.6 inches each); the model's train/eval mode is left as it was.
+    Any batch size from 1 up works, at most ``max_cols`` images per row, each 175 x 210
+    pixels: TensorBoard's Images tab shows a figure in a card about 350 pixels wide, so two
+    per row keep the captions readable. The model's train/eval mode is left as it was.
 
     Example:
         >>> from helpers.model import Net
         >>> from helpers.data import CLASSES
         >>> fig = plot_classes_preds(Net(), torch.zeros(1, 1, 28, 28), [0], CLASSES)
-        >>> [round(float(v), 1) for v in fig.get_size_inches()]
-        [2.2, 2.6]
+        >>> [int(v) for v in fig.get_size_inches() * fig.dpi]  # width, height in pixels
+        [175, 210]
     """
     labels = torch.as_tensor(labels).detach().cpu().reshape(-1)
     if len(labels) != len(images):
@@ -124,7 +125,7 @@ def plot_classes_preds(
         )
     preds, probs = images_to_probs(net, images)
     rows, cols = grid_shape(len(images), max_cols)
-    fig = Figure(figsize=(2.2 * cols, 2.6 * rows), layout="constrained")
+    fig = Figure(figsize=(1.75 * cols, 2.1 * rows), dpi=100, layout="constrained")
     images = images.detach().cpu()
     for i in range(len(images)):
         ax = fig.add_subplot(rows, cols, i + 1)

@@ -23,19 +23,19 @@ from itertools import groupby
 from pathlib import Path
 
 from helpers.dashboards import VIEWPORT, VIEWS, View, launch_chromium, open_view
-from helpers.paths import course_dir
+from helpers.colab import repo_root
 
 COLORS = 256  # a palette PNG: a third of the size, and the dashboards use few colours
 
 
 def screenshot_dir() -> Path:
-    """``docs/screenshots/`` at the course's root, where the README and chapters find them.
+    """``docs/screenshots/`` in the repository, where the README and chapters find them.
 
     Example:
-        >>> screenshot_dir().relative_to(course_dir()).as_posix()
+        >>> screenshot_dir().relative_to(repo_root()).as_posix()
         'docs/screenshots'
     """
-    return course_dir() / "docs" / "screenshots"
+    return repo_root() / "docs" / "screenshots"
 
 
 def screenshot_views(notebooks: str | Path | None = None) -> list[View]:
@@ -47,7 +47,7 @@ def screenshot_views(notebooks: str | Path | None = None) -> list[View]:
         >>> screenshot_views("no-such-folder")
         []
     """
-    folder = Path(notebooks) if notebooks is not None else course_dir() / "notebooks"
+    folder = Path(notebooks) if notebooks is not None else repo_root() / "notebooks"
     chapters = {path.name[:2] for path in folder.glob("[0-9][0-9]_*.ipynb")}
     return [view for view in VIEWS if view.chapter in chapters]
 

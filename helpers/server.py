@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from helpers.inline import answers, forget_dead_tensorboards, forgotten_message
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 6006
@@ -50,115 +50,6 @@ def free_port(preferred: int = DEFAULT_PORT, host: str = HOST) -> int:
     if preferred and port_is_free(preferred, host):
         return preferred
     return _system_port(host)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _answers(port: int, host: str = HOST, timeout: float = 1.0) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{host}:{port}/data/logdir", timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def forget_dead_tensorboards() -> list[int]:
-    """Delete the records of TensorBoards that are gone; return their ports.
-
-    ``%tensorboard`` reuses a recorded TensorBoard for the same arguments without
-    checking that it still runs, and then shows an empty frame. A killed kernel or a
-    restarted machine leaves such records behind.
-
-    Example:
-        >>> forget_dead_tensorboards()  # doctest: +SKIP
-        [6006]
-    """
-    from tensorboard import manager
-
-    info_dir = Path(manager._get_info_dir())  # where TensorBoard records its running servers
-    forgotten = []
-    for record in sorted(info_dir.glob("pid-*.info")):
-        try:
-            info = manager._info_from_string(record.read_text())
-        except (OSError, ValueError):
-            continue
-        if not _alive(info.pid) or not _answers(info.port, timeout=5.0):  # a busy one is slow
-            record.unlink(missing_ok=True)
-            forgotten.append(info.port)
-    return forgotten
-
-
-def forgotten_message(ports: list[int]) -> str:
-    """What to tell the learner after `forget_dead_tensorboards` forgot ``ports``.
-
-    Example:
-        >>> forgotten_message([6006, 6007]).split(", so")[0]
-        'Forgot 2 record(s) of TensorBoards that no longer run (port(s) 6006, 6007)'
-    """
-    return (f"Forgot {len(ports)} record(s) of TensorBoards that no longer run "
-            f"(port(s) {', '.join(map(str, ports))}), so nothing reuses them.")
-
-
-def prepare_tensorboard_magic(quiet: bool = False) -> list[int]:
-    """Get ``%tensorboard`` ready: forget dead TensorBoards (and say so), and point the magic
-    at the ``tensorboard`` program of this Python environment if it is not on ``PATH`` (as
-    when JupyterLab runs from a virtual environment that was never activated).
-
-    Example:
-        >>> prepare_tensorboard_magic()  # doctest: +SKIP
-        []
-    """
-    if not shutil.which("tensorboard") and not os.environ.get("TENSORBOARD_BINARY"):
-        beside = Path(sys.executable).with_name("tensorboard")
-        if beside.exists():
-            os.environ["TENSORBOARD_BINARY"] = str(beside)
-    forgotten = forget_dead_tensorboards()
-    if forgotten and not quiet:
-        print(forgotten_message(forgotten))
-    return forgotten
-
-
-def running_tensorboards() -> list[tuple[int, int, str]]:
-    """(pid, port, logdir) of every TensorBoard that is alive and answering.
-
-    Example:
-        >>> running_tensorboards()  # doctest: +SKIP
-        [(12345, 6006, '/home/me/course/runs')]
-    """
-    from tensorboard import manager
-
-    forget_dead_tensorboards()
-    return [(i.pid, i.port, i.logdir) for i in manager.get_all()]
-
-
-def stop_tensorboards(under: str | Path | None = None) -> int:
-    """Stop every TensorBoard that ``%tensorboard`` or `TensorBoard` started; return how many.
-
-    With ``under``, stop only those whose log directory lies inside that folder.
-
-    Example:
-        >>> stop_tensorboards()  # doctest: +SKIP
-        1
-    """
-    stopped = 0
-    for pid, _port, logdir in running_tensorboards():
-        if under is not None and not Path(logdir).resolve().is_relative_to(Path(under).resolve()):
-            continue
-        try:
-            os.kill(pid, signal.SIGTERM)
-            stopped += 1
-        except ProcessLookupError:
-            pass
-    forget_dead_tensorboards()
-    return stopped
 
 
 class TensorBoard:
@@ -200,7 +91,7 @@ class TensorBoard:
         if len(_started) == 1:
             atexit.register(_stop_started)
         deadline = time.monotonic() + timeout
-        while not _answers(self.port):
+        while not answers(self.port):
             if self.process.poll() is not None:
                 err = self.output()[-2000:]
                 self.stop()

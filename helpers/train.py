@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -192,7 +193,7 @@ def fit(
     for epoch in range(epochs):
         running_loss, running_correct, running_seen = 0.0, 0, 0
         batches = tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress,
-                       leave=False, mininterval=1.0)
+                       leave=False, mininterval=1.0, file=sys.stdout)  # not a red stderr box
         for images, labels in batches:
             images, labels = images.to(device), labels.to(device)
             optimizer.zero_grad()

@@ -1,14 +1,74 @@
-"""Shared fixtures: synthetic IDX files, the real data, and a clean environment."""
+"""Shared fixtures: synthetic IDX files, the real data, and a clean environment.
+
+The whole test session works in a scratch course folder (``$COURSE_DIR``), so the tests never
+write into the learner's own ``runs/`` or ``checkpoints/``; its ``data/`` is the course's
+own, shared. Every kernel the tests start inherits it.
+"""
 
 from __future__ import annotations
 
 import gzip
+import os
+import shutil
 import struct
+import subprocess
+import tempfile
 from pathlib import Path
 
+import psutil
 import pytest
 
 from helpers.data import DEBIAN_COPY, LOCAL_COPY_ENV, RAW_FILES
+from helpers.paths import COURSE_DIR_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """Point the session at a scratch course whose data/ is the course's own."""
+    scratch = Path(tempfile.mkdtemp(prefix="course-tests-"))
+    (ROOT / "data").mkdir(exist_ok=True)
+    (scratch / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    config.stash[SCRATCH] = (scratch, os.environ.get(COURSE_DIR_ENV))
+    os.environ[COURSE_DIR_ENV] = str(scratch)
+
+
+def pytest_unconfigure(config):
+    """Stop what the session's kernels left running there (nbval kills its kernels, so their
+    TensorBoards never hear of it), and remove the scratch course."""
+    scratch, before = config.stash[SCRATCH]
+    processes = [p for p in psutil.process_iter(["cmdline"])
+                 if any(str(scratch) in arg for arg in p.info["cmdline"] or [])]
+    for process in processes:
+        process.kill()
+    psutil.wait_procs(processes, timeout=10)
+    shutil.rmtree(scratch, ignore_errors=True)
+    if before is None:
+        os.environ.pop(COURSE_DIR_ENV, None)
+    else:
+        os.environ[COURSE_DIR_ENV] = before
+
+
+def changed_chapters_note(root: Path) -> list[str]:
+    """One line per chapter in ``root/notebooks`` that git sees changed: what nbval will
+    compare, and how to keep the work and restore the course's version."""
+    try:
+        status = subprocess.run(["git", "status", "--porcelain", "--", "notebooks"], cwd=root,
+                                capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    paths = [line[3:].strip('"') for line in status.splitlines() if line.endswith(".ipynb")]
+    return [f"NOTE: {path} differs from the course's version; nbval compares it as it is now. "
+            f"Keep your work with `cp {path} my-notebooks/`, then restore the course's with "
+            f"`git checkout -- {path}`." for path in paths]
+
+
+def pytest_report_header(config):
+    """Say which chapters differ from the course's committed version, and how to restore them."""
+    return changed_chapters_note(ROOT) or None
+
+
+SCRATCH = pytest.StashKey[tuple]()
 
 
 def idx_bytes(name: str, count: int | None = None) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 import torch
@@ -26,9 +27,10 @@ from helpers.train import add_pr_curves
 
 def test_new_run_dirs_are_unique_and_readable(tmp_path):
     runs = [new_run_dir("04_training", root=tmp_path) for _ in range(3)]
-    assert len(set(runs)) == 3 and all(r.is_dir() and r.parent == tmp_path for r in runs)
-    assert all(r.name.startswith("04_training-20") for r in runs)
-    assert runs[1].name == runs[0].name + "-2" or runs[1].name[:25] != runs[0].name[:25]
+    chapter = tmp_path / "04_training"  # one folder per chapter, one run per start
+    assert len(set(runs)) == 3 and all(r.is_dir() and r.parent == chapter for r in runs)
+    assert all(re.fullmatch(r"20\d{6}-\d{6}(-\d+)?", r.name) for r in runs)
+    assert runs[1].name == runs[0].name + "-2" or runs[1].name[:15] != runs[0].name[:15]
 
 
 @pytest.mark.parametrize("name", ["", "../up", "a/b", "with space"])
@@ -60,7 +62,7 @@ def test_writer_is_a_context_manager_with_one_event_file(tmp_path):
             writer.add_scalar("loss", 1.0 / (step + 1), step)
         writer.flush()
         writer.add_scalar("loss", 0.1, 3)
-    run = next(tmp_path.iterdir())
+    run = next((tmp_path / "demo").iterdir())
     assert len(event_files(run)) == 1
     assert read_scalars(run) == {".": {"loss": [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3)), (3, pytest.approx(0.1))]}}
 

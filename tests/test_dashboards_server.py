@@ -60,11 +60,6 @@ def written(logdir: Path, kind: str) -> dict[str, dict[str, list[int]]]:
     return out
 
 
-def run_named(logdir: Path, served: dict, chapter_run: str) -> str:
-    """The server's name of a chapter's run, e.g. '04_training-20261124-190000'."""
-    return next(run for run in served if run.startswith(chapter_run + "-"))
-
-
 def test_every_dashboard_the_course_writes_is_active(tensorboard_server):
     wanted = {view.dashboard for view in VIEWS}
     assert wanted >= {"scalars", "images", "graphs", "projector", "pr_curves", "histograms",

@@ -143,6 +143,6 @@ def test_chapter_07_runs_standalone_in_an_empty_course_folder(tmp_path):
                       for o in c.outputs)
     assert "rank 0 of 2: 8000 images in 126 steps\nrank 1 of 2: 8000 images in 126 steps" in printed
     assert "images seen at step 126: 16,000" in printed
-    runs = list((tmp_path / "runs").iterdir())
-    assert len(runs) == 1 and runs[0].name.startswith("07_distributed-")
+    runs = list((tmp_path / "runs" / "07_distributed").iterdir())
+    assert len(runs) == 1 and list((tmp_path / "runs").iterdir()) == [runs[0].parent]
     assert [p for p in runs[0].rglob("*")] == event_files(runs[0])

@@ -37,11 +37,22 @@ def test_chapter_follows_the_conventions(path):
     for cell in code:
         if re.search(r"^%tensorboard ", cell.source, re.M):
             assert "NBVAL_SKIP" in cell.source and "--host 127.0.0.1" in cell.source
+            # quoted, so a course folder with a space in its name stays one argument
+            assert re.search(r'^%tensorboard --logdir "[^"]+"', cell.source, re.M), cell.source
+        if "show_tensorboard(" in cell.source or "%tensorboard" in cell.source:
+            # a stored frame is an empty box until the cell runs again: store none
+            assert cell.outputs == [], f"{path.name} stores a TensorBoard frame"
+            assert "NBVAL_SKIP" in cell.source or "NBVAL_IGNORE_OUTPUT" in cell.source
+        # a re-run of `%load_ext` prints "already loaded"; a frame's server must stay up
+        assert not re.search(r"^%load_ext tensorboard", cell.source, re.M), "use %reload_ext"
+        assert "stop_tensorboards()" not in cell.source, "Run All would stop the frame's server"
         assert "sys.path" not in cell.source and "--bind_all" not in cell.source
         assert "dataiter.next()" not in cell.source
         assert cell.get("outputs") is not None
         for out in cell.get("outputs", []):
             assert out.get("output_type") != "error", f"{path.name} stores an error"
+            # stderr shows as a red box, like an error: progress bars go to stdout
+            assert out.get("name") != "stderr", f"{path.name} stores stderr: {out.get('text')}"
             text = out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
             assert not re.search(r" at 0x[0-9a-f]{6,}|/root/|/home/|/work/|/tmp/", text), text
     assert all(c.get("execution_count") for c in code if "NBVAL_SKIP" not in c.source), \
@@ -70,6 +81,6 @@ def test_pr_curves_chapter_runs_standalone_without_chapter_04(tmp_path):
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "trained a quick model" in printed
     assert printed.count("127 thresholds") == 10
-    runs = list((tmp_path / "runs").iterdir())
-    assert len(runs) == 1 and runs[0].name.startswith("05_pr_curves-")
+    runs = list((tmp_path / "runs" / "05_pr_curves").iterdir())
+    assert len(runs) == 1 and list((tmp_path / "runs").iterdir()) == [runs[0].parent]
     assert (tmp_path / "checkpoints" / "fashion-mnist_net.pt").exists()

@@ -15,13 +15,8 @@ from pathlib import Path
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
-from helpers.server import (
-    TensorBoard,
-    _answers,
-    free_port,
-    group_processes,
-    prepare_tensorboard_magic,
-)
+from helpers.inline import answers, prepare_tensorboard_magic
+from helpers.server import TensorBoard, free_port, group_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +61,7 @@ def test_a_taken_port_is_avoided_and_said(logdir, capsys):
         taken = blocker.getsockname()[1]
         with TensorBoard(logdir, port=taken) as board:
             said = capsys.readouterr().out
-            assert board.port != taken and _answers(board.port)
+            assert board.port != taken and answers(board.port)
             assert f"Port {taken} is taken" in said and f"uses port {board.port} instead" in said
             assert board.url in said
 
@@ -90,7 +85,7 @@ def test_a_dead_tensorboards_record_is_forgotten_and_said(logdir, capsys, starte
             with TensorBoard(logdir, port=first.port) as second:
                 said = capsys.readouterr().out
                 assert re.search(said_forgotten, said), said
-                assert _answers(second.port)
+                assert answers(second.port)
                 recorded = [info.pid for info in manager.get_all()]
                 assert second.process.pid in recorded
         assert first.process.pid not in [info.pid for info in manager.get_all()]
@@ -116,4 +111,4 @@ def test_a_tensorboard_left_running_stops_when_python_exits(logdir):
                          check=True).stdout
     pid, port = map(int, out.split())
     time.sleep(0.5)
-    assert group_processes(pid) == [] and not _answers(port)
+    assert group_processes(pid) == [] and not answers(port)

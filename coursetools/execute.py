@@ -1,0 +1,77 @@
+"""Run the chapters top to bottom and store their outputs: ``python -m coursetools.execute``.
+
+Each chapter runs in a fresh kernel, in chapter order (chapter 05 loads chapter 04's
+weights), in a scratch course folder whose ``data/`` is the course's own: the stored
+outputs are what a learner's *Run All* prints, and the course's ``runs/`` and
+``checkpoints/`` stay untouched. The output of a cell that shows TensorBoard's live frame
+is not stored: saved, it is only an empty box until the cell runs again.
+
+Example:
+    >>> is_frame_cell(nbformat.v4.new_code_cell("board = show_tensorboard(RUN_DIR.parent)"))
+    True
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+FRAME_CALLS = ("show_tensorboard(", "%tensorboard ")
+
+
+def is_frame_cell(cell: nbformat.NotebookNode) -> bool:
+    """True for a code cell that shows TensorBoard's frame (`show_tensorboard` or the magic).
+
+    Example:
+        >>> is_frame_cell(nbformat.v4.new_code_cell("print(1)"))
+        False
+    """
+    return cell.cell_type == "code" and any(call in cell.source for call in FRAME_CALLS)
+
+
+def execute_chapter(path: Path, course: Path, timeout: int = 900) -> nbformat.NotebookNode:
+    """Execute the notebook at ``path`` with ``$COURSE_DIR`` set to ``course``; return it with
+    its outputs, the frame cells' left out.
+
+    Example:
+        >>> nb = execute_chapter(ROOT / "notebooks" / "00_setup.ipynb", scratch)  # doctest: +SKIP
+    """
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ, COURSE_DIR=str(course),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute(env=env)
+    for cell in nb.cells:
+        if is_frame_cell(cell):
+            cell.outputs = []
+    return nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m coursetools.execute [00 04 ...]`` (default: every chapter)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("chapters", nargs="*", help="chapter numbers, e.g. 04 05 (default: all)")
+    args = parser.parse_args(argv)
+    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if args.chapters:
+        paths = [p for p in paths if p.name[:2] in args.chapters]
+    with tempfile.TemporaryDirectory(prefix="course-execute-") as tmp:
+        course = Path(tmp)
+        (ROOT / "data").mkdir(exist_ok=True)
+        (course / "data").symlink_to(ROOT / "data", target_is_directory=True)
+        for path in paths:
+            print(f"running {path.name} ...", flush=True)
+            nbformat.write(execute_chapter(path, course), path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""TensorBoard inside the notebook: this kernel's servers, a frame that can be redrawn, and
+nothing left running when the kernel stops.
+
+`show_tensorboard` starts TensorBoard (through TensorBoard's own launcher, the one behind
+``%tensorboard``) for one folder and shows it in the cell's output. Run the cell again and
+the same server is reused; restart or shut down the kernel and its servers stop with it.
+
+Example:
+    >>> board = show_tensorboard("runs/04_training")  # doctest: +SKIP
+    >>> board.refresh()  # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+HOST = "127.0.0.1"
+FRAME_HEIGHT = 800
+
+
+def answers(port: int, timeout: float = 5.0) -> bool:
+    """True if a TensorBoard answers on 127.0.0.1:``port``.
+
+    Example:
+        >>> from helpers.server import free_port
+        >>> answers(free_port(0))
+        False
+    """
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/data/logdir", timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def forget_dead_tensorboards() -> list[int]:
+    """Delete the records of TensorBoards that are gone; return their ports.
+
+    ``%tensorboard`` reuses a recorded TensorBoard for the same arguments without checking
+    that it still runs, and then shows an empty frame. A killed kernel or a restarted
+    machine leaves such records behind.
+
+    Example:
+        >>> forget_dead_tensorboards()  # doctest: +SKIP
+        [6006]
+    """
+    from tensorboard import manager
+
+    info_dir = Path(manager._get_info_dir())  # where TensorBoard records its running servers
+    forgotten = []
+    for record in sorted(info_dir.glob("pid-*.info")):
+        try:
+            info = manager._info_from_string(record.read_text())
+        except (OSError, ValueError):
+            continue
+        if not psutil.pid_exists(info.pid) or not answers(info.port):  # a busy one is slow
+            record.unlink(missing_ok=True)
+            forgotten.append(info.port)
+    return forgotten
+
+
+def forgotten_message(ports: list[int]) -> str:
+    """What to tell the learner after `forget_dead_tensorboards` forgot ``ports``.
+
+    Example:
+        >>> forgotten_message([6006, 6007]).split(", so")[0]
+        'Forgot 2 record(s) of TensorBoards that no longer run (port(s) 6006, 6007)'
+    """
+    return (f"Forgot {len(ports)} record(s) of TensorBoards that no longer run "
+            f"(port(s) {', '.join(map(str, ports))}), so nothing reuses them.")
+
+
+def prepare_tensorboard_magic(quiet: bool = False) -> list[int]:
+    """Get ``%tensorboard`` ready: forget dead TensorBoards (and say so), point the magic at
+    this environment's ``tensorboard`` if it is not on ``PATH`` (as when JupyterLab runs from
+    a virtual environment that was never activated), and stop this kernel's TensorBoards
+    when the kernel stops.
+
+    Example:
+        >>> prepare_tensorboard_magic()  # doctest: +SKIP
+        []
+    """
+    if not shutil.which("tensorboard") and not os.environ.get("TENSORBOARD_BINARY"):
+        beside = Path(sys.executable).with_name("tensorboard")
+        if beside.exists():
+            os.environ["TENSORBOARD_BINARY"] = str(beside)
+    atexit.unregister(stop_tensorboards)
+    atexit.register(stop_tensorboards)
+    forgotten = forget_dead_tensorboards()
+    if forgotten and not quiet:
+        print(forgotten_message(forgotten))
+    return forgotten
+
+
+def this_kernels_tensorboards() -> list:
+    """TensorBoard's records (``TensorBoardInfo``) of the servers this process started,
+    with ``%tensorboard`` or `show_tensorboard`; never a terminal's or another user's.
+
+    Example:
+        >>> this_kernels_tensorboards()
+        []
+    """
+    from tensorboard import manager
+
+    mine = []
+    for info in manager.get_all():
+        try:
+            if psutil.Process(info.pid).ppid() == os.getpid():
+                mine.append(info)
+        except psutil.Error:
+            continue
+    return mine
+
+
+def stop_tensorboards() -> int:
+    """Stop the TensorBoards this kernel started, and every process they started; return
+    how many. TensorBoards started elsewhere (a terminal, another notebook) keep running.
+
+    Example:
+        >>> stop_tensorboards()
+        0
+    """
+    infos = this_kernels_tensorboards()
+    for info in infos:
+        try:
+            server = psutil.Process(info.pid)
+            family = [server, *server.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for process in family:
+            try:
+                process.terminate()
+            except psutil.Error:
+                pass
+        _, alive = psutil.wait_procs(family, timeout=10)  # waits, so no zombie is left
+        for process in alive:
+            process.kill()
+        psutil.wait_procs(alive, timeout=5)
+    forget_dead_tensorboards()
+    return len(infos)
+
+
+class InlineTensorBoard:
+    """A TensorBoard shown in one cell's output, which `refresh` redraws in place.
+
+    TensorBoard's page fetches new data only when you click its reload button, or every
+    30 s or more once you turn on *Settings → Reload data*; `refresh` reloads the whole
+    frame instead, so new points show up while a cell is still training.
+
+    Example:
+        >>> board = show_tensorboard("runs/04_training")  # doctest: +SKIP
+        >>> board.port  # doctest: +SKIP
+        6006
+    """
+
+    def __init__(self, port: int, logdir: Path, height: int = FRAME_HEIGHT) -> None:
+        import IPython.display
+
+        self.port, self.logdir, self.height = port, logdir, height
+        self._handle = IPython.display.display(
+            IPython.display.Pretty(f"TensorBoard for {logdir.name}/ on port {port}"),
+            display_id=True)
+        self._drawn_at = float("-inf")
+
+    @property
+    def url(self) -> str:
+        """The address of this TensorBoard on this machine."""
+        return f"http://{HOST}:{self.port}/"
+
+    def refresh(self, wait: float = 5.0) -> bool:
+        """Redraw the frame, unless it was drawn less than ``wait`` seconds ago (a frame
+        needs a moment to load); return whether it was redrawn.
+
+        Example:
+            >>> board.refresh(wait=0)  # doctest: +SKIP
+            True
+        """
+        if time.monotonic() - self._drawn_at < wait:
+            return False
+        from tensorboard import notebook
+
+        # TensorBoard's own frame (it honours TENSORBOARD_PROXY_URL), in this cell's output
+        notebook._display(port=self.port, height=self.height, print_message=False,
+                          display_handle=self._handle)
+        self._drawn_at = time.monotonic()
+        return True
+
+
+def tensorboard_arguments(logdir: str | Path) -> list[str]:
+    """The command line for TensorBoard on ``logdir``: on 127.0.0.1 only, rescanning every
+    second, with the folder as one argument (spaces and any letters included).
+
+    Example:
+        >>> tensorboard_arguments("My Course/runs/04_training")[:2]
+        ['--logdir', 'My Course/runs/04_training']
+    """
+    return ["--logdir", str(logdir), "--host", HOST, "--reload_interval", "1"]
+
+
+def show_tensorboard(logdir: str | Path, height: int = FRAME_HEIGHT) -> InlineTensorBoard:
+    """Show TensorBoard for ``logdir`` in this cell's output, starting it if this kernel has
+    none for that folder yet, and return it (see `InlineTensorBoard.refresh`).
+
+    Example:
+        >>> show_tensorboard("no/such/folder")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
+    """
+    from tensorboard import manager
+
+    logdir = Path(logdir)
+    if not logdir.is_dir():
+        raise FileNotFoundError(
+            f"No folder {logdir} to show in TensorBoard: run the cells above first, "
+            "they create it.")
+    prepare_tensorboard_magic()
+    result = manager.start(tensorboard_arguments(logdir.resolve()))
+    if isinstance(result, manager.StartReused | manager.StartLaunched):
+        board = InlineTensorBoard(result.info.port, logdir, height)
+        board.refresh(wait=0)
+        return board
+    if isinstance(result, manager.StartFailed):
+        detail = (result.stderr or result.stdout or "").strip()[-1500:]
+        raise RuntimeError(f"TensorBoard stopped at start (exit code {result.exit_code}):\n"
+                           f"{detail}")
+    if isinstance(result, manager.StartExecFailed):
+        raise RuntimeError(
+            f"Could not run TensorBoard ({result.os_error}): install it in this environment "
+            "(pip install tensorboard) and restart the kernel.")
+    raise TimeoutError(
+        f"TensorBoard did not start within 60 s (pid {result.pid}); the machine may be busy: "
+        "run the cell again.")

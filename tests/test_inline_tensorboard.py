@@ -1,0 +1,184 @@
+"""TensorBoard inside a real Jupyter kernel: `show_tensorboard`, `%tensorboard` and their servers.
+
+Each test starts its own kernel in a folder whose name has a space and a non-ASCII letter,
+as a learner's often does.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import psutil
+import pytest
+from jupyter_client.manager import start_new_kernel
+from torch.utils.tensorboard import SummaryWriter
+
+from helpers.inline import answers, this_kernels_tensorboards
+from helpers.server import TensorBoard
+
+
+def run_cell(client, code: str, timeout: float = 90) -> list[tuple[str, str]]:
+    """Execute ``code``; return its outputs as (kind, text) pairs, e.g. ("stream", "hi\\n")."""
+    msg_id = client.execute(code)
+    out = []
+    while True:
+        msg = client.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            out.append((content["name"], content["text"]))
+        elif kind in ("display_data", "update_display_data", "execute_result"):
+            data = content["data"]
+            out.append((kind, data.get("text/html") or data.get("text/plain", "")))
+        elif kind == "error":
+            raise AssertionError(f"{content['ename']}: {content['evalue']}")
+        elif kind == "status" and content["execution_state"] == "idle":
+            return out
+
+
+def text(outputs: list[tuple[str, str]]) -> str:
+    return "".join(value for _, value in outputs)
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course folder whose path has a space and a non-ASCII letter, with one run in it."""
+    folder = tmp_path / "Mý Course"
+    with SummaryWriter(str(folder / "runs" / "00_setup" / "20261125-120000")) as writer:
+        writer.add_scalar("setup/square", 4.0, 2)
+    return folder
+
+
+@pytest.fixture
+def kernel(course):
+    """A kernel working in ``course``; returns (client, kernel pid)."""
+    env = dict(os.environ, COURSE_DIR=str(course),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(course), env=env)
+    try:
+        yield client, manager.provisioner.pid
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)  # as JupyterLab does: the kernel exits on its own
+        assert not tensorboards_of(course), "a TensorBoard outlived its kernel"
+
+
+def tensorboards_of(course) -> list[psutil.Process]:
+    """Living TensorBoard servers whose command line names ``course`` (not the helper
+    processes a server starts, such as its data server)."""
+    found = []
+    for process in psutil.process_iter(["cmdline", "status", "ppid"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if "tensorboard" in cmdline and str(course) in cmdline \
+                and process.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(process)
+    pids = {process.pid for process in found}
+    return [process for process in found if process.info["ppid"] not in pids]
+
+
+SHOW = ("from helpers.inline import show_tensorboard\n"
+        "board = show_tensorboard('runs/00_setup')\n"
+        "print(board.port)")
+
+
+def test_show_tensorboard_draws_the_frame_for_a_folder_with_spaces(kernel, course):
+    client, _ = kernel
+    outputs = run_cell(client, SHOW)
+    port = int(outputs[-1][1])
+    assert answers(port), "the TensorBoard behind the frame does not answer"
+    frames = [value for kind, value in outputs if "<iframe" in value]
+    assert frames and f"const port = {port};" in frames[-1]
+    assert "already loaded" not in text(outputs) and "Reusing" not in text(outputs)
+    assert not [kind for kind, _ in outputs if kind == "stderr"]
+    # the run is listed under its own name, not as '.'
+    import json
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=10) as response:
+        assert json.load(response) == ["20261125-120000"]
+
+
+def test_running_the_cell_again_reuses_the_server(kernel, course):
+    client, _ = kernel
+    first = int(run_cell(client, SHOW)[-1][1])
+    outputs = run_cell(client, SHOW)
+    assert int(outputs[-1][1]) == first
+    assert len(tensorboards_of(course)) == 1, "a re-run left a second TensorBoard"
+    assert "already loaded" not in text(outputs) and "Reusing" not in text(outputs)
+
+
+def test_refresh_redraws_the_frame_in_place_at_most_every_few_seconds(kernel):
+    client, _ = kernel
+    run_cell(client, SHOW)
+    outputs = run_cell(client, "print(board.refresh(wait=0), board.refresh())")
+    updates = [value for kind, value in outputs if kind == "update_display_data"]
+    assert len(updates) == 1 and "<iframe" in updates[0]
+    assert text(outputs).endswith("True False\n")
+
+
+def test_stop_tensorboards_stops_only_this_kernels(kernel, course):
+    client, _ = kernel
+    with TensorBoard(course / "runs", port=0, quiet=True) as terminal:  # a learner's terminal one
+        port = int(run_cell(client, SHOW)[-1][1])
+        out = text(run_cell(client, "from helpers.inline import stop_tensorboards\n"
+                                    "print(stop_tensorboards())"))
+        assert out.strip() == "1"
+        assert not answers(port) and answers(terminal.port), "stopped the wrong TensorBoard"
+        assert tensorboards_of(course) == [psutil.Process(terminal.process.pid)]
+        zombies = [child for child in psutil.Process(kernel[1]).children()
+                   if child.status() == psutil.STATUS_ZOMBIE]
+        assert not zombies, "a stopped TensorBoard was left as a <defunct> process"
+
+
+def test_the_kernels_tensorboards_stop_with_it(course):
+    # the `kernel` fixture's own check: nothing of the course runs once the kernel has shut down
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(course), env=env)
+    try:
+        run_cell(client, SHOW)
+        assert len(tensorboards_of(course)) == 1
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+    deadline = time.monotonic() + 15
+    while tensorboards_of(course) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not tensorboards_of(course)
+
+
+def test_a_missing_folder_says_what_to_do(kernel):
+    client, _ = kernel
+    with pytest.raises(AssertionError, match="FileNotFoundError: No folder runs/nothing.*cells "
+                                             "above first"):
+        run_cell(client, "from helpers.inline import show_tensorboard\n"
+                         "show_tensorboard('runs/nothing')")
+
+
+def test_the_magic_with_a_quoted_folder_and_dead_records_forgotten(kernel, course):
+    client, _ = kernel
+    magic = '%tensorboard --logdir "{folder}" --host 127.0.0.1'
+    run_cell(client, "%reload_ext tensorboard\n"
+                     "from helpers.inline import prepare_tensorboard_magic, this_kernels_tensorboards\n"
+                     "folder = 'runs/00_setup'")
+    outputs = run_cell(client, f"prepare_tensorboard_magic()\n{magic}")
+    assert "<iframe" in text(outputs) and "error" not in text(outputs).lower()
+    port = int(text(run_cell(client, "print(this_kernels_tensorboards()[0].port)")))
+    assert answers(port)
+
+    # a TensorBoard that dies hard leaves its record behind, which the plain magic would
+    # reuse (an empty frame); the course's preparation forgets it, so a live one starts
+    os.kill(this_kernels_tensorboards_pid(client), signal.SIGKILL)
+    time.sleep(1)
+    out = text(run_cell(client, f"print(prepare_tensorboard_magic())\n{magic}"))
+    assert f"[{port}]" in out and "Reusing" not in out
+
+
+def this_kernels_tensorboards_pid(client) -> int:
+    return int(text(run_cell(client, "print(this_kernels_tensorboards()[0].pid)")))
+
+
+def test_no_tensorboard_of_this_process_by_default():
+    assert this_kernels_tensorboards() == []
