@@ -102,8 +102,10 @@ def take_screenshots(out_dir: str | Path, views: list[View]) -> list[Path]:
         try:
             page = browser.new_page(viewport=VIEWPORT)
             for run, run_views in groupby(views, key=lambda view: view.run):
-                # a relative logdir, so the dashboards show "runs/<run>" as on a learner's screen
-                with TensorBoard(runs[run].relative_to(tmp), port=0, quiet=True, cwd=tmp) as board:
+                # the folder the chapter's frame shows (the chapter's runs; 06: its sweep), given
+                # relative, so the dashboards show "runs/<chapter>" as on a learner's screen
+                folder = runs[run] if run == "06_comparing_runs" else runs[run].parent
+                with TensorBoard(folder.relative_to(tmp), port=0, quiet=True, cwd=tmp) as board:
                     for view in run_views:
                         path = Path(out_dir) / f"{view.name}.png"
                         saved.append(take_screenshot(page, board.url, view, path))
