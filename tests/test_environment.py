@@ -55,3 +55,35 @@ def test_helpers_imports_from_any_folder_without_side_effects(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[6.4, 4.8] []"
+
+
+def test_the_tests_work_in_a_scratch_course_not_the_learners():
+    """`make test` never adds runs to the learner's runs/ or weights to their checkpoints/."""
+    from helpers.board import runs_root
+    from helpers.paths import course_dir
+    from helpers.train import checkpoint_path
+
+    assert not course_dir().resolve().is_relative_to(ROOT.resolve())
+    assert runs_root().parent == course_dir()
+    assert checkpoint_path("x.pt").parent.parent == course_dir()
+    assert (course_dir() / "data").resolve() == (ROOT / "data").resolve(), "the data is shared"
+
+
+def test_a_changed_chapter_is_named_with_how_to_keep_and_restore_it(tmp_path):
+    import subprocess
+
+    from conftest import changed_chapters_note
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    (tmp_path / "notebooks").mkdir()
+    chapter = tmp_path / "notebooks" / "04_training.ipynb"
+    chapter.write_text("{}")
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "course"], check=True)
+    assert changed_chapters_note(tmp_path) == []
+    chapter.write_text('{"saved": "by JupyterLab"}')
+    (note,) = changed_chapters_note(tmp_path)
+    assert "notebooks/04_training.ipynb differs" in note
+    assert "cp notebooks/04_training.ipynb my-notebooks/" in note
+    assert "git checkout -- notebooks/04_training.ipynb" in note
