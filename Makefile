@@ -23,7 +23,7 @@ data: $(READY)
 	$(BIN)/python -m helpers.prepare_data
 
 lab: data
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab notebooks/
+	$(BIN)/python -m coursetools.lab
 
 test: $(READY)
 	$(BIN)/python -m helpers.prepare_data --require

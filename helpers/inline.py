@@ -14,7 +14,9 @@ Example:
 from __future__ import annotations
 
 import atexit
+import json
 import os
+import random
 import shutil
 import sys
 import time
@@ -25,6 +27,7 @@ import psutil
 
 HOST = "127.0.0.1"
 FRAME_HEIGHT = 800
+RESCAN_SECONDS = 1  # how often TensorBoard looks for new runs and points (its default: 5 s)
 
 
 def answers(port: int, timeout: float = 5.0) -> bool:
@@ -153,8 +156,9 @@ class InlineTensorBoard:
     """A TensorBoard shown in one cell's output, which `refresh` redraws in place.
 
     TensorBoard's page fetches new data only when you click its reload button, or every
-    30 s or more once you turn on *Settings → Reload data*; `refresh` reloads the whole
-    frame instead, so new points show up while a cell is still training.
+    30 s or more once you turn on *Settings → Reload data* (no URL or command line option
+    turns that on); `refresh` reloads the whole frame instead, so new points show up while
+    a cell is still training.
 
     Example:
         >>> board = show_tensorboard("runs/04_training")  # doctest: +SKIP
@@ -162,10 +166,11 @@ class InlineTensorBoard:
         6006
     """
 
-    def __init__(self, port: int, logdir: Path, height: int = FRAME_HEIGHT) -> None:
+    def __init__(self, port: int, logdir: Path, height: int = FRAME_HEIGHT,
+                 dashboard: str = "") -> None:
         import IPython.display
 
-        self.port, self.logdir, self.height = port, logdir, height
+        self.port, self.logdir, self.height, self.dashboard = port, logdir, height, dashboard
         self._handle = IPython.display.display(
             IPython.display.Pretty(f"TensorBoard for {logdir.name}/ on port {port}"),
             display_id=True)
@@ -186,13 +191,42 @@ class InlineTensorBoard:
         """
         if time.monotonic() - self._drawn_at < wait:
             return False
-        from tensorboard import notebook
+        if "google.colab" in sys.modules:
+            from tensorboard import notebook
 
-        # TensorBoard's own frame (it honours TENSORBOARD_PROXY_URL), in this cell's output
-        notebook._display(port=self.port, height=self.height, print_message=False,
-                          display_handle=self._handle)
+            # Colab reaches the kernel's ports only through its own proxy: TensorBoard's frame
+            notebook._display(port=self.port, height=self.height, print_message=False,
+                              display_handle=self._handle)
+        else:
+            import IPython.display
+
+            self._handle.update(IPython.display.HTML(frame_html(self.port, self.height,
+                                                                self.dashboard)))
         self._drawn_at = time.monotonic()
         return True
+
+
+def frame_html(port: int, height: int = FRAME_HEIGHT, dashboard: str = "") -> str:
+    """TensorBoard's notebook frame (as ``%tensorboard`` draws it: the port on the host the
+    browser already reaches, or ``$TENSORBOARD_PROXY_URL`` with ``%PORT%``), opened on
+    ``dashboard``.
+
+    Example:
+        >>> 'url.hash = "scalars"' in frame_html(6006, dashboard="scalars")
+        True
+    """
+    proxy = os.environ.get("TENSORBOARD_PROXY_URL")
+    url, frame_port = (proxy.replace("%PORT%", str(port)), 0) if proxy else ("/", port)
+    return f"""<iframe id="{{id}}" width="100%" height="{height}" frameborder="0"></iframe>
+<script>
+  (function() {{
+    const frame = document.getElementById("{{id}}");
+    const url = new URL({json.dumps(url)}, window.location);
+    if ({frame_port}) {{ url.port = {frame_port}; }}
+    url.hash = {json.dumps(dashboard)};
+    frame.src = url;
+  }})();
+</script>""".replace("{id}", f"tensorboard-frame-{random.getrandbits(64):016x}")
 
 
 def tensorboard_arguments(logdir: str | Path) -> list[str]:
@@ -203,12 +237,15 @@ def tensorboard_arguments(logdir: str | Path) -> list[str]:
         >>> tensorboard_arguments("My Course/runs/04_training")[:2]
         ['--logdir', 'My Course/runs/04_training']
     """
-    return ["--logdir", str(logdir), "--host", HOST, "--reload_interval", "1"]
+    return ["--logdir", str(logdir), "--host", HOST, "--reload_interval", str(RESCAN_SECONDS)]
 
 
-def show_tensorboard(logdir: str | Path, height: int = FRAME_HEIGHT) -> InlineTensorBoard:
-    """Show TensorBoard for ``logdir`` in this cell's output, starting it if this kernel has
-    none for that folder yet, and return it (see `InlineTensorBoard.refresh`).
+def show_tensorboard(logdir: str | Path, dashboard: str = "",
+                     height: int = FRAME_HEIGHT) -> InlineTensorBoard:
+    """Show TensorBoard for ``logdir`` in this cell's output, opened on ``dashboard`` (such
+    as ``"scalars"`` or ``"images"``, with TensorBoard's own URL settings if you like:
+    ``"scalars&tagFilter=loss"``; TensorBoard's first one if empty), starting it if this
+    kernel has none for that folder yet, and return it (see `InlineTensorBoard.refresh`).
 
     Example:
         >>> show_tensorboard("no/such/folder")  # doctest: +ELLIPSIS
@@ -226,7 +263,9 @@ def show_tensorboard(logdir: str | Path, height: int = FRAME_HEIGHT) -> InlineTe
     prepare_tensorboard_magic()
     result = manager.start(tensorboard_arguments(logdir.resolve()))
     if isinstance(result, manager.StartReused | manager.StartLaunched):
-        board = InlineTensorBoard(result.info.port, logdir, height)
+        if isinstance(result, manager.StartReused):
+            time.sleep(RESCAN_SECONDS)  # let it see the run the cells above just wrote
+        board = InlineTensorBoard(result.info.port, logdir, height, dashboard)
         board.refresh(wait=0)
         return board
     if isinstance(result, manager.StartFailed):

@@ -122,6 +122,7 @@ def test_short_file_inside_a_good_gz_is_named(tmp_path, monkeypatch, fake_gz_cop
 
 def test_data_root_defaults_to_the_course_folder_wherever_python_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COURSE_DIR")  # the test session's scratch course
     root = data.default_data_root()
     assert root.name == "data" and (root.parent / "helpers" / "__init__.py").exists()
     monkeypatch.setenv("COURSE_DIR", str(tmp_path))

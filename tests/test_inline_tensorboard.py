@@ -16,7 +16,7 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 from torch.utils.tensorboard import SummaryWriter
 
-from helpers.inline import answers, this_kernels_tensorboards
+from helpers.inline import answers
 from helpers.server import TensorBoard
 
 
@@ -91,7 +91,7 @@ def test_show_tensorboard_draws_the_frame_for_a_folder_with_spaces(kernel, cours
     port = int(outputs[-1][1])
     assert answers(port), "the TensorBoard behind the frame does not answer"
     frames = [value for kind, value in outputs if "<iframe" in value]
-    assert frames and f"const port = {port};" in frames[-1]
+    assert frames and f"url.port = {port};" in frames[-1]
     assert "already loaded" not in text(outputs) and "Reusing" not in text(outputs)
     assert not [kind for kind, _ in outputs if kind == "stderr"]
     # the run is listed under its own name, not as '.'
@@ -161,7 +161,8 @@ def test_the_magic_with_a_quoted_folder_and_dead_records_forgotten(kernel, cours
     client, _ = kernel
     magic = '%tensorboard --logdir "{folder}" --host 127.0.0.1'
     run_cell(client, "%reload_ext tensorboard\n"
-                     "from helpers.inline import prepare_tensorboard_magic, this_kernels_tensorboards\n"
+                     "from helpers.inline import prepare_tensorboard_magic\n"
+                     "from helpers.inline import this_kernels_tensorboards\n"
                      "folder = 'runs/00_setup'")
     outputs = run_cell(client, f"prepare_tensorboard_magic()\n{magic}")
     assert "<iframe" in text(outputs) and "error" not in text(outputs).lower()
@@ -179,6 +180,3 @@ def test_the_magic_with_a_quoted_folder_and_dead_records_forgotten(kernel, cours
 def this_kernels_tensorboards_pid(client) -> int:
     return int(text(run_cell(client, "print(this_kernels_tensorboards()[0].pid)")))
 
-
-def test_no_tensorboard_of_this_process_by_default():
-    assert this_kernels_tensorboards() == []

@@ -1,0 +1,175 @@
+"""Open the course in JupyterLab, on the learner's own copies of the chapters.
+
+``make lab`` runs ``python -m coursetools.lab``. It copies each ``notebooks/NN_*.ipynb``
+to ``my-notebooks/`` (git-ignored) unless that copy already exists, and starts JupyterLab
+with the course's root as its root folder (so a chapter's pictures ``../docs/...`` load),
+opening ``my-notebooks/00_setup.ipynb``. The pristine ``notebooks/`` stay as they are for
+the tests, and JupyterLab's autosave never touches a tracked file.
+
+Extra arguments go to ``jupyter lab`` unchanged::
+
+    python -m coursetools.lab --no-browser --port 8890
+    python -m coursetools.lab --course "/tmp/My Course" --no-browser
+
+Example:
+    >>> from pathlib import Path
+    >>> lab_command(Path("/c"), ["--no-browser"], python="py", as_root=False)[3:]
+    ['--ServerApp.root_dir=/c', '/c/my-notebooks/00_setup.ipynb', '--no-browser']
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+CHAPTERS = "notebooks"
+COPIES = "my-notebooks"
+FIRST = "00_setup.ipynb"
+COURSE_DIR_ENV = "COURSE_DIR"  # what helpers.paths.course_dir() honours
+
+
+def default_course() -> Path:
+    """The course's root folder: the one that holds ``coursetools/``.
+
+    Example:
+        >>> (default_course() / "coursetools" / "lab.py").is_file()
+        True
+    """
+    return Path(__file__).resolve().parent.parent
+
+
+def chapters(course: Path) -> list[Path]:
+    """The chapters ``notebooks/NN_*.ipynb`` of ``course``, in order.
+
+    Example:
+        >>> [p.name for p in chapters(default_course())][:2]
+        ['00_setup.ipynb', '01_write_images.ipynb']
+    """
+    return sorted((course / CHAPTERS).glob("[0-9][0-9]_*.ipynb"))
+
+
+def copy_chapters(course: Path) -> list[Path]:
+    """Copy every chapter into ``my-notebooks/`` where no copy exists yet; return the new copies.
+
+    A learner's copy is never overwritten: delete it to get a fresh one next time.
+
+    Example:
+        >>> copy_chapters(Path("/my/course"))  # doctest: +SKIP
+        [PosixPath('/my/course/my-notebooks/00_setup.ipynb'), ...]
+    """
+    folder = course / COPIES
+    folder.mkdir(exist_ok=True)
+    made = []
+    for chapter in chapters(course):
+        copy = folder / chapter.name
+        if not copy.exists():
+            shutil.copyfile(chapter, copy)
+            made.append(copy)
+    return made
+
+
+def copies_message(course: Path) -> str:
+    """The one line that tells the learner where their copies are.
+
+    Example:
+        >>> print(copies_message(Path("/c")))  # doctest: +NORMALIZE_WHITESPACE
+        Your own copies of the chapters are in /c/my-notebooks (delete one to get a fresh copy
+        next time).
+    """
+    return (f"Your own copies of the chapters are in {course / COPIES} "
+            "(delete one to get a fresh copy next time).")
+
+
+def running_as_root() -> bool:
+    """Whether this process runs as root (never on systems without ``os.geteuid``).
+
+    Example:
+        >>> running_as_root() in (True, False)
+        True
+    """
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is not None and geteuid() == 0
+
+
+def lab_command(course: Path, extra: Sequence[str] = (), python: str = sys.executable,
+                as_root: bool | None = None) -> list[str]:
+    """The ``jupyter lab`` command: root folder ``course``, opening the first chapter's copy.
+
+    ``--allow-root`` is added when running as root (JupyterLab refuses to start otherwise).
+
+    Example:
+        >>> lab_command(Path("/c"), python="py", as_root=True)
+        ['py', '-m', 'jupyterlab', '--ServerApp.root_dir=/c', '/c/my-notebooks/00_setup.ipynb', \
+'--allow-root']
+    """
+    command = [python, "-m", "jupyterlab", f"--ServerApp.root_dir={course}",
+               str(course / COPIES / FIRST), *extra]
+    if (running_as_root() if as_root is None else as_root) and "--allow-root" not in extra:
+        command.append("--allow-root")
+    return command
+
+
+def lab_env(course: Path, environ: Mapping[str, str] | None = None,
+            python: str = sys.executable) -> dict[str, str]:
+    """JupyterLab's environment: ``COURSE_DIR`` is ``course``, this Python's ``bin`` is first on
+    ``PATH`` (so the kernel finds this environment's ``tensorboard``).
+
+    Example:
+        >>> env = lab_env(Path("/c"), {"PATH": "/usr/bin"}, python="/venv/bin/python")
+        >>> env["COURSE_DIR"], env["PATH"].split(os.pathsep)
+        ('/c', ['/venv/bin', '/usr/bin'])
+    """
+    env = dict(os.environ if environ is None else environ)
+    env[COURSE_DIR_ENV] = str(course)
+    bin_dir = str(Path(python).parent)
+    env["PATH"] = os.pathsep.join([bin_dir, env["PATH"]]) if env.get("PATH") else bin_dir
+    return env
+
+
+def parse_args(argv: Sequence[str]) -> tuple[Path, list[str]]:
+    """The course folder (``--course``, else `default_course`) and the arguments for JupyterLab.
+
+    Example:
+        >>> parse_args(["--course", "/c", "--no-browser", "--port", "8890"])
+        (PosixPath('/c'), ['--no-browser', '--port', '8890'])
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m coursetools.lab", add_help=False,
+        description="Open the course in JupyterLab; other arguments go to `jupyter lab`.")
+    parser.add_argument("--course", type=Path, default=None,
+                        help="the course's root folder (default: the one holding coursetools/)")
+    known, extra = parser.parse_known_args(list(argv))
+    course = (known.course or default_course()).expanduser().resolve()
+    return course, extra
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Copy the chapters, then replace this process with JupyterLab (POSIX) or run it.
+
+    Example:
+        >>> main(["--course", "/my/course", "--no-browser"])  # doctest: +SKIP
+        Your own copies of the chapters are in /my/course/my-notebooks (delete one to get ...
+    """
+    course, extra = parse_args(sys.argv[1:] if argv is None else argv)
+    if not chapters(course):
+        print(f"No chapters in {course / CHAPTERS}: pass the course's folder with --course DIR.",
+              file=sys.stderr)
+        return 2
+    copy_chapters(course)
+    print(copies_message(course), flush=True)
+    command, env = lab_command(course, extra), lab_env(course)
+    os.chdir(course)
+    if os.name == "posix":
+        sys.stderr.flush()
+        os.execvpe(command[0], command, env)  # signals (Ctrl+C, SIGTERM) reach JupyterLab itself
+        return 0  # only reached where exec is replaced (tests)
+    return subprocess.call(command, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
