@@ -7,6 +7,8 @@
 
 PYTHON ?= python3
 VENV   ?= .venv
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu installs PyTorch's CPU build (no CUDA libraries)
+TORCH_INDEX ?=
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
@@ -14,7 +16,8 @@ READY  := $(VENV)/.installed
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -r requirements.txt
 	touch $(READY)
 
 setup: $(READY)

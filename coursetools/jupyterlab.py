@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,6 +40,38 @@ STDERR_MIME = "application/vnd.jupyter.stderr"
 _PROMPT = re.compile(r"\[\s*(\*|\d*)\s*\]")
 
 
+# --- a scratch copy of the course ------------------------------------------------------------
+
+
+_NOT_COURSE = (".git", ".venv", "venv", "runs", "data", "my-notebooks", "checkpoints",
+               "__pycache__", "*.egg-info", ".ipynb_checkpoints", ".pytest_cache")
+
+
+def copy_course(source: Path, target: Path) -> None:
+    """Copy the course's files that git knows (tracked, or new and not ignored) to ``target``
+    (outside a git checkout: everything but environments, runs and data); ``data/`` becomes
+    a link to the real data, so nothing is downloaded.
+
+    Example:
+        >>> copy_course(Path("."), Path("/tmp/Mý Course"))  # doctest: +SKIP
+    """
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=source, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        shutil.copytree(source, target, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(*_NOT_COURSE))
+    else:
+        for name in filter(None, listing.split(b"\0")):
+            path = source / os.fsdecode(name)
+            if path.is_file() and not path.is_symlink():
+                (target / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target / os.fsdecode(name))
+    (target / "data").symlink_to((source / "data").resolve(), target_is_directory=True)
+
+
+
 # --- the server: started exactly as `make lab` starts it -------------------------------------
 
 
@@ -52,11 +85,12 @@ class Lab:
     course: Path
     log: Path
     env: dict[str, str] = field(repr=False, default_factory=dict)
+    base_url: str = "/"
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>/``."""
-        return f"http://{HOST}:{self.port}/"
+        """``http://127.0.0.1:<port><base_url>``, e.g. ``http://127.0.0.1:8890/``."""
+        return f"http://{HOST}:{self.port}{self.base_url}"
 
     def output(self) -> str:
         """What the server has printed so far."""
@@ -112,9 +146,10 @@ def lab_arguments(course: Path, port: int, token: str) -> list[str]:
 
 
 def start_lab(course: Path, scratch: Path, timeout: float = 120.0,
-              extra_env: Mapping[str, str] | None = None) -> Lab:
+              extra_env: Mapping[str, str] | None = None, base_url: str = "/") -> Lab:
     """Start JupyterLab on ``course`` as ``make lab`` does, isolated under ``scratch`` (see
-    `isolated_env`, plus ``extra_env``), and wait until it answers.
+    `isolated_env`, plus ``extra_env``), under ``base_url`` (as JupyterHub's ``/user/<name>/``),
+    and wait until it answers.
 
     Example:
         >>> lab = start_lab(Path("/tmp/My Course"), Path("/tmp/scratch"))  # doctest: +SKIP
@@ -128,9 +163,10 @@ def start_lab(course: Path, scratch: Path, timeout: float = 120.0,
         Path(env[name]).mkdir(parents=True, exist_ok=True)
     port, token, log = free_port(), secrets.token_hex(16), scratch / "jupyterlab.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen(lab_arguments(course, port, token), cwd=course, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    lab = Lab(process, port, token, course, log, env)
+        arguments = lab_arguments(course, port, token) + [f"--ServerApp.base_url={base_url}"]
+        process = subprocess.Popen(arguments, cwd=course, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    lab = Lab(process, port, token, course, log, env, base_url)
     deadline = time.monotonic() + timeout
     while not _answers(f"{lab.url}api/status?token={token}"):
         if process.poll() is not None or time.monotonic() > deadline:

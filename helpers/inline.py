@@ -82,11 +82,48 @@ def forgotten_message(ports: list[int]) -> str:
             f"(port(s) {', '.join(map(str, ports))}), so nothing reuses them.")
 
 
+def jupyter_base_url() -> str | None:
+    """The base URL (``/user/<name>/`` on JupyterHub) of the Jupyter server that started this
+    kernel, or ``None`` when no such server is found (a plain script, VS Code, Colab).
+
+    Example:
+        >>> jupyter_base_url()  # in a kernel of JupyterHub's server for "learner"  # doctest: +SKIP
+        '/user/learner/'
+    """
+    try:
+        from jupyter_server.serverapp import list_running_servers
+
+        ancestors = {process.pid for process in psutil.Process().parents()}
+        servers = list(list_running_servers())
+    except (ImportError, psutil.Error, OSError):
+        return None
+    return next((info["base_url"] for info in servers if info.get("pid") in ancestors), None)
+
+
+def proxy_url() -> str | None:
+    """``<base_url>proxy/%PORT%/`` when this kernel's Jupyter server runs under a base URL
+    (JupyterHub, Binder) and can proxy (``jupyter-server-proxy``): there the browser reaches
+    TensorBoard only through the Jupyter server. ``None`` where the browser reaches the
+    kernel's machine directly, as with ``make lab``.
+
+    Example:
+        >>> proxy_url()  # in a kernel on JupyterHub, with jupyter-server-proxy  # doctest: +SKIP
+        '/user/learner/proxy/%PORT%/'
+    """
+    import importlib.util
+
+    base = jupyter_base_url()
+    if not base or base == "/" or importlib.util.find_spec("jupyter_server_proxy") is None:
+        return None
+    return base.rstrip("/") + "/proxy/%PORT%/"
+
+
 def prepare_tensorboard_magic(quiet: bool = False) -> list[int]:
     """Get ``%tensorboard`` ready: forget dead TensorBoards (and say so), point the magic at
     this environment's ``tensorboard`` if it is not on ``PATH`` (as when JupyterLab runs from
-    a virtual environment that was never activated), and stop this kernel's TensorBoards
-    when the kernel stops.
+    a virtual environment that was never activated), draw its frame through the Jupyter
+    server on hosted Jupyter (see `proxy_url`; a ``$TENSORBOARD_PROXY_URL`` you set wins),
+    and stop this kernel's TensorBoards when the kernel stops.
 
     Example:
         >>> prepare_tensorboard_magic()  # doctest: +SKIP
@@ -96,6 +133,8 @@ def prepare_tensorboard_magic(quiet: bool = False) -> list[int]:
         beside = Path(sys.executable).with_name("tensorboard")
         if beside.exists():
             os.environ["TENSORBOARD_BINARY"] = str(beside)
+    if "TENSORBOARD_PROXY_URL" not in os.environ and (proxy := proxy_url()):
+        os.environ["TENSORBOARD_PROXY_URL"] = proxy  # read by TensorBoard's frame and ours
     atexit.unregister(stop_tensorboards)
     atexit.register(stop_tensorboards)
     forgotten = forget_dead_tensorboards()

@@ -87,3 +87,16 @@ def test_a_changed_chapter_is_named_with_how_to_keep_and_restore_it(tmp_path):
     assert "notebooks/04_training.ipynb differs" in note
     assert "cp notebooks/04_training.ipynb my-notebooks/" in note
     assert "git checkout -- notebooks/04_training.ipynb" in note
+
+
+def test_make_installs_pytorchs_cpu_build_only_when_asked(tmp_path):
+    """`make lab TORCH_INDEX=...` adds PyTorch's index; the default install is unchanged."""
+    import subprocess
+
+    def plan(*args: str) -> str:
+        return subprocess.run(["make", "-n", "setup", f"VENV={tmp_path / 'venv'}", *args],
+                              cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    cpu = "https://download.pytorch.org/whl/cpu"
+    assert f"--extra-index-url {cpu} -r requirements.txt" in plan(f"TORCH_INDEX={cpu}")
+    assert "--extra-index-url" not in plan() and "-r requirements.txt" in plan()

@@ -180,3 +180,18 @@ def test_the_magic_with_a_quoted_folder_and_dead_records_forgotten(kernel, cours
 def this_kernels_tensorboards_pid(client) -> int:
     return int(text(run_cell(client, "print(this_kernels_tensorboards()[0].pid)")))
 
+
+
+@pytest.mark.parametrize("base_url,expected", [("/user/learner/", "/user/learner/proxy/%PORT%/"),
+                                               ("/", None)])
+def test_the_frame_goes_through_the_jupyter_server_only_under_a_base_url(
+        monkeypatch, base_url, expected):
+    from jupyter_server import serverapp
+
+    from helpers import inline
+
+    server = {"pid": psutil.Process().parents()[0].pid, "base_url": base_url}
+    monkeypatch.setattr(serverapp, "list_running_servers", lambda: iter([server]))
+    assert inline.proxy_url() == expected
+    monkeypatch.setattr(serverapp, "list_running_servers", lambda: iter([]))
+    assert inline.proxy_url() is None, "no Jupyter server above this process: no proxy"

@@ -19,8 +19,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ import pytest
 
 from coursetools.jupyterlab import (
     Lab,
+    copy_course,
     course_processes,
     describe,
     dismiss_news,
@@ -70,30 +69,6 @@ _RECORDED = ("/data/runs", "/data/logdir", "/timeseries/timeSeries", "/scalars/s
 
 
 # --- the scratch course, its JupyterLab, one browser page ---------------------------------------
-
-
-_NOT_COURSE = (".git", ".venv", "venv", "runs", "data", "my-notebooks", "checkpoints",
-               "__pycache__", "*.egg-info", ".ipynb_checkpoints", ".pytest_cache")
-
-
-def copy_course(source: Path, target: Path) -> None:
-    """Copy the course's files that git knows (tracked, or new and not ignored) to ``target``
-    (outside a git checkout: everything but environments, runs and data); ``data/`` becomes
-    a link to the real data, so nothing is downloaded."""
-    try:
-        listing = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=source, capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        shutil.copytree(source, target, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(*_NOT_COURSE))
-    else:
-        for name in filter(None, listing.split(b"\0")):
-            path = source / os.fsdecode(name)
-            if path.is_file() and not path.is_symlink():
-                (target / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target / os.fsdecode(name))
-    (target / "data").symlink_to((source / "data").resolve(), target_is_directory=True)
 
 
 @pytest.fixture(scope="module")
