@@ -10,14 +10,15 @@ Example:
 from __future__ import annotations
 
 import atexit
-import os
-import signal
+import contextlib
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 from helpers.inline import answers, forget_dead_tensorboards, forgotten_message
 
@@ -87,6 +88,7 @@ class TensorBoard:
              "--host", HOST, "--port", str(self.port), "--reload_interval", "1"],
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd,
         )
+        self._seen: dict[int, psutil.Process] = {}
         _started.append(self)
         if len(_started) == 1:
             atexit.register(_stop_started)
@@ -102,11 +104,30 @@ class TensorBoard:
                 raise TimeoutError(
                     f"TensorBoard did not answer on {self.url} within {timeout:.0f} s.")
             time.sleep(0.2)
+        self._family()  # remember what it started, e.g. its data server
         say(f"TensorBoard for {self.logdir} runs on {self.url}")
+
+    def _family(self) -> list[psutil.Process]:
+        """This server's living processes: TensorBoard and what it started (also those it
+        left behind when it died: each one seen is remembered)."""
+        try:
+            server = psutil.Process(self.process.pid)
+            for process in [server, *server.children(recursive=True)]:
+                self._seen.setdefault(process.pid, process)
+        except psutil.Error:
+            pass
+        living = []
+        for process in self._seen.values():
+            try:
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                    living.append(process)
+            except psutil.Error:
+                continue
+        return living
 
     def processes(self) -> list[int]:
         """Pids of this server's living processes: TensorBoard and what it started."""
-        return group_processes(self.process.pid)
+        return sorted(process.pid for process in self._family())
 
     def output(self) -> str:
         """What the server has printed so far."""
@@ -116,15 +137,18 @@ class TensorBoard:
         return self._log.read().decode(errors="replace")
 
     def stop(self) -> None:
-        """Stop the server and every process it started (its process group), and wait for them."""
-        if self.process.poll() is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _signal_group(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        _signal_group(self.process.pid, signal.SIGKILL)  # a child left behind, e.g. its data server
+        """Stop the server and every process it started, and wait for them (no zombies)."""
+        family = self._family()
+        for process in family:
+            with contextlib.suppress(psutil.Error):
+                process.terminate()
+        _, alive = psutil.wait_procs(family, timeout=10)
+        for process in alive:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        psutil.wait_procs(alive, timeout=10)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
         self._log.close()
         if self in _started:
             _started.remove(self)
@@ -148,28 +172,3 @@ def _system_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
-
-
-def group_processes(pgid: int) -> list[int]:
-    """Pids of the living processes in process group ``pgid`` (Linux; zombies excluded).
-
-    Example:
-        >>> group_processes(os.getpgid(0)) != []
-        True
-    """
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:  # fields: state, parent, group, ...
-            pids.append(int(stat.parent.name))
-    return sorted(pids)
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -3,20 +3,19 @@ saying what it did, and leaving no process behind."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
 from helpers.inline import answers, prepare_tensorboard_magic
-from helpers.server import TensorBoard, free_port, group_processes
+from helpers.server import TensorBoard, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +71,7 @@ def test_a_dead_tensorboards_record_is_forgotten_and_said(logdir, capsys, starte
 
     first = TensorBoard(logdir, port=free_port(0), quiet=True)
     try:
-        os.killpg(first.process.pid, signal.SIGKILL)  # dies hard: no time to remove its record
+        first.process.kill()  # dies hard: no time to remove its record
         first.process.wait(timeout=10)
         recorded = [info.pid for info in manager.get_all()]
         assert first.process.pid in recorded, "the killed TensorBoard left no record behind"
@@ -111,4 +110,17 @@ def test_a_tensorboard_left_running_stops_when_python_exits(logdir):
                          check=True).stdout
     pid, port = map(int, out.split())
     time.sleep(0.5)
-    assert group_processes(pid) == [] and not answers(port)
+    left = [p for p in psutil.process_iter(["cmdline"])
+            if str(logdir) in " ".join(p.info["cmdline"] or [])]
+    assert left == [] and not answers(port) and not psutil.pid_exists(pid)
+
+
+def test_stop_also_ends_what_a_killed_server_left_behind(logdir):
+    board = TensorBoard(logdir, port=0, quiet=True)
+    family = board.processes()  # TensorBoard and its data server
+    board.process.kill()  # the server dies hard; its child lives on, orphaned
+    board.process.wait(timeout=10)
+    board.stop()
+    left = [pid for pid in family if psutil.pid_exists(pid)
+            and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert left == [], f"processes {left} of a killed TensorBoard survived stop()"
