@@ -118,12 +118,40 @@ def proxy_url() -> str | None:
     return base.rstrip("/") + "/proxy/%PORT%/"
 
 
-def prepare_tensorboard_magic(quiet: bool = False) -> list[int]:
+def wait_until_listed(port: int, logdir: str | Path, timeout: float = 20.0) -> bool:
+    """Wait until the TensorBoard on ``port`` lists every run under ``logdir`` (it rescans
+    its folder every second or so, and a page loaded before that never shows the new run);
+    return whether it does.
+
+    Example:
+        >>> wait_until_listed(6006, "runs/04_training")  # doctest: +SKIP
+        True
+    """
+    logdir = Path(logdir)
+    on_disk = {path.parent.relative_to(logdir).as_posix()
+               for path in logdir.rglob("events.out.tfevents.*")}
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            url = f"http://{HOST}:{port}/data/runs"
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if on_disk <= set(json.load(response)):
+                    return True
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
+def prepare_tensorboard_magic(logdir: str | Path | None = None, quiet: bool = False) -> list[int]:
     """Get ``%tensorboard`` ready: forget dead TensorBoards (and say so), point the magic at
     this environment's ``tensorboard`` if it is not on ``PATH`` (as when JupyterLab runs from
     a virtual environment that was never activated), draw its frame through the Jupyter
     server on hosted Jupyter (see `proxy_url`; a ``$TENSORBOARD_PROXY_URL`` you set wins),
-    and stop this kernel's TensorBoards when the kernel stops.
+    and stop this kernel's TensorBoards when the kernel stops. With ``logdir``, a
+    TensorBoard this kernel already runs there (which the magic will reuse) first lists
+    every run in it, so the frame shows the run just written.
 
     Example:
         >>> prepare_tensorboard_magic()  # doctest: +SKIP
@@ -140,6 +168,10 @@ def prepare_tensorboard_magic(quiet: bool = False) -> list[int]:
     forgotten = forget_dead_tensorboards()
     if forgotten and not quiet:
         print(forgotten_message(forgotten))
+    if logdir is not None:
+        for info in this_kernels_tensorboards():
+            if Path(info.logdir).resolve() == Path(logdir).resolve():
+                wait_until_listed(info.port, logdir)
     return forgotten
 
 
@@ -303,7 +335,7 @@ def show_tensorboard(logdir: str | Path, dashboard: str = "",
     result = manager.start(tensorboard_arguments(logdir.resolve()))
     if isinstance(result, manager.StartReused | manager.StartLaunched):
         if isinstance(result, manager.StartReused):
-            time.sleep(RESCAN_SECONDS)  # let it see the run the cells above just wrote
+            wait_until_listed(result.info.port, logdir)  # the run the cells above just wrote
         board = InlineTensorBoard(result.info.port, logdir, height, dashboard)
         board.refresh(wait=0)
         return board

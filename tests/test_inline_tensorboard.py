@@ -195,3 +195,21 @@ def test_the_frame_goes_through_the_jupyter_server_only_under_a_base_url(
     assert inline.proxy_url() == expected
     monkeypatch.setattr(serverapp, "list_running_servers", lambda: iter([]))
     assert inline.proxy_url() is None, "no Jupyter server above this process: no proxy"
+
+
+def test_a_rerun_of_the_magic_shows_the_run_just_written(kernel, course):
+    client, _ = kernel
+    cell = ("from helpers.inline import prepare_tensorboard_magic\n"
+            "prepare_tensorboard_magic('runs/00_setup')\n"
+            '%tensorboard --logdir "runs/00_setup" --host 127.0.0.1 --reload_interval 1')
+    run_cell(client, "%reload_ext tensorboard")
+    run_cell(client, cell)
+    port = int(text(run_cell(client, "from helpers.inline import this_kernels_tensorboards\n"
+                                     "print(this_kernels_tensorboards()[0].port)")))
+    with SummaryWriter(str(course / "runs" / "00_setup" / "20261125-120500")) as writer:
+        writer.add_scalar("setup/square", 9.0, 3)
+    run_cell(client, cell)  # a re-run reuses the server: it must already list the new run
+    import json
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=10) as response:
+        assert "20261125-120500" in json.load(response)
