@@ -20,6 +20,7 @@ import sysconfig
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
@@ -68,7 +69,14 @@ def run_alone(nb: nbformat.NotebookNode, folder: Path, kernels: Path) -> nbforma
     specs = KernelSpecManager(kernel_dirs=[str(kernels)])
     km = KernelManager(kernel_name="bare", kernel_spec_manager=specs)
     client = NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(folder)}})
-    client.execute(env=bare_kernel_env())
+    try:
+        client.execute(env=bare_kernel_env())
+    finally:  # as JupyterLab does, so the kernel stops what it started (its TensorBoard)
+        if km.has_kernel:
+            km.shutdown_kernel(now=False)
+    left = [p.pid for p in psutil.process_iter(["cmdline"])
+            if str(folder) in " ".join(p.info["cmdline"] or [])]
+    assert not left, f"processes {left} outlived the chapter's kernel"
     return nb
 
 
