@@ -23,7 +23,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -35,7 +34,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import psutil
 
-HOST = "127.0.0.1"
+from helpers.inline import HOST, end_processes
+from helpers.server import free_port
+
 STDERR_MIME = "application/vnd.jupyter.stderr"
 _PROMPT = re.compile(r"\[\s*(\*|\d*)\s*\]")
 
@@ -97,18 +98,6 @@ class Lab:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now.
-
-    Example:
-        >>> 0 < free_port() < 65536
-        True
-    """
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def isolated_env(scratch: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """An environment whose Jupyter settings, workspaces, runtime files and temporary files
     (TensorBoard's machine-wide ``.tensorboard-info`` records too) live under ``scratch``.
@@ -161,7 +150,7 @@ def start_lab(course: Path, scratch: Path, timeout: float = 120.0,
     for name in ("TMPDIR", "JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR",
                  "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         Path(env[name]).mkdir(parents=True, exist_ok=True)
-    port, token, log = free_port(), secrets.token_hex(16), scratch / "jupyterlab.log"
+    port, token, log = free_port(0), secrets.token_hex(16), scratch / "jupyterlab.log"
     with open(log, "wb") as out:
         arguments = lab_arguments(course, port, token) + [f"--ServerApp.base_url={base_url}"]
         process = subprocess.Popen(arguments, cwd=course, env=env, stdout=out,
@@ -269,23 +258,13 @@ def describe(processes: list[psutil.Process]) -> str:
 
 
 def kill(processes: list[psutil.Process], timeout: float = 10.0) -> None:
-    """Terminate ``processes``, then kill what is left, and wait for them.
+    """Terminate ``processes``, then kill what is left, and wait for them (see
+    `helpers.inline.end_processes`).
 
     Example:
         >>> kill([])
     """
-    for process in processes:
-        try:
-            process.terminate()
-        except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(processes, timeout=timeout)
-    for process in alive:
-        try:
-            process.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(alive, timeout=timeout)
+    end_processes(processes, timeout)
 
 
 # --- the page: what a learner clicks and sees --------------------------------------------------

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import random
@@ -195,6 +196,23 @@ def this_kernels_tensorboards() -> list:
     return mine
 
 
+def end_processes(processes: list[psutil.Process], timeout: float = 10.0) -> None:
+    """Ask ``processes`` to stop, kill those still running after ``timeout`` seconds, and
+    wait for all of them (so none is left as a zombie).
+
+    Example:
+        >>> end_processes([])
+    """
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(alive, timeout=timeout)
+
+
 def stop_tensorboards() -> int:
     """Stop the TensorBoards this kernel started, and every process they started; return
     how many. TensorBoards started elsewhere (a terminal, another notebook) keep running.
@@ -207,18 +225,9 @@ def stop_tensorboards() -> int:
     for info in infos:
         try:
             server = psutil.Process(info.pid)
-            family = [server, *server.children(recursive=True)]
+            end_processes([server, *server.children(recursive=True)])
         except psutil.Error:
             continue
-        for process in family:
-            try:
-                process.terminate()
-            except psutil.Error:
-                pass
-        _, alive = psutil.wait_procs(family, timeout=10)  # waits, so no zombie is left
-        for process in alive:
-            process.kill()
-        psutil.wait_procs(alive, timeout=5)
     forget_dead_tensorboards()
     return len(infos)
 

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import psutil
 
-from helpers.inline import answers, forget_dead_tensorboards, forgotten_message
+from helpers.inline import HOST, answers, end_processes, forget_dead_tensorboards, forgotten_message
 
-HOST = "127.0.0.1"
 DEFAULT_PORT = 6006
 
 
@@ -138,15 +137,7 @@ class TensorBoard:
 
     def stop(self) -> None:
         """Stop the server and every process it started, and wait for them (no zombies)."""
-        family = self._family()
-        for process in family:
-            with contextlib.suppress(psutil.Error):
-                process.terminate()
-        _, alive = psutil.wait_procs(family, timeout=10)
-        for process in alive:
-            with contextlib.suppress(psutil.Error):
-                process.kill()
-        psutil.wait_procs(alive, timeout=10)
+        end_processes(self._family())
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
         self._log.close()

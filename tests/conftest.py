@@ -19,6 +19,7 @@ import psutil
 import pytest
 
 from helpers.data import DEBIAN_COPY, LOCAL_COPY_ENV, RAW_FILES
+from helpers.inline import end_processes
 from helpers.paths import COURSE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,9 +40,7 @@ def pytest_unconfigure(config):
     scratch, before = config.stash[SCRATCH]
     processes = [p for p in psutil.process_iter(["cmdline"])
                  if any(str(scratch) in arg for arg in p.info["cmdline"] or [])]
-    for process in processes:
-        process.kill()
-    psutil.wait_procs(processes, timeout=10)
+    end_processes(processes)
     shutil.rmtree(scratch, ignore_errors=True)
     if before is None:
         os.environ.pop(COURSE_DIR_ENV, None)
