@@ -39,6 +39,8 @@ TARGET_SPEEDUP_TO_ACCURACY = 15.0  # baseline loop time / chapter 04's time to t
 TARGET_FINAL_ACCURACY = 0.88  # chapter 04's final test accuracy, with the tutorial's Net
 TARGET_LOGGING_OVERHEAD = 0.10  # chapter 04's loop: extra time for its TensorBoard logging
 TARGET_EVAL_SPEEDUP = 10.0  # test-set probabilities: baseline time / course time
+TARGET_BUSY_SHARE = 0.40  # chapter 04's images/s beside two busy processes / quiet
+TARGET_QUIET_COST = 0.05  # at most this much slower on a quiet CPU for sharing it
 
 
 # --- the tutorial's script -------------------------------------------------------------------
@@ -102,15 +104,17 @@ class PeakMemory:
         """Stop sampling (call before the kernel exits); the peak in bytes."""
         self._stop.set()
         self._thread.join()
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        hwm_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+        status = Path(f"/proc/{self.process.pid}/status")  # Linux only; elsewhere: sampled
+        lines = status.read_text().splitlines() if status.exists() else []
+        hwm_kib = next((int(line.split()[1]) for line in lines if line.startswith("VmHWM:")), 0)
         return max(hwm_kib * 1024, self.sampled)
 
 
 def run_notebook(path: Path) -> tuple[float, int]:
     """Execute one notebook as nbval does: a fresh kernel of this Python (nbval's
     ``--nbval-current-env``) started in the notebook's folder, every cell but the
-    ``NBVAL_SKIP`` ones, the kernel killed at the end. Returns (seconds, peak memory bytes)."""
+    ``NBVAL_SKIP`` ones; then (not timed) the kernel is shut down as JupyterLab does, so the
+    TensorBoards it started stop with it. Returns (seconds, peak memory bytes)."""
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -120,16 +124,21 @@ def run_notebook(path: Path) -> tuple[float, int]:
     nb.cells = [c for c in nb.cells if not skipped_by_nbval(c)]
     start = time.perf_counter()
     km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
-    client = NotebookClient(nb, km=km, timeout=600, shutdown_kernel="immediate",
+    client = NotebookClient(nb, km=km, timeout=600,
                             resources={"metadata": {"path": str(path.parent)}})
-    with client.setup_kernel():
-        memory = PeakMemory(km.provisioner.pid)
-        try:
-            for index, cell in enumerate(nb.cells):
-                client.execute_cell(cell, index)
-        finally:
-            peak = memory.stop()
-    return time.perf_counter() - start, peak
+    try:
+        with client.setup_kernel():  # a kernel it did not start, it leaves running
+            memory = PeakMemory(km.provisioner.pid)
+            try:
+                for index, cell in enumerate(nb.cells):
+                    client.execute_cell(cell, index)
+            finally:
+                peak = memory.stop()
+            seconds = time.perf_counter() - start
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=False)
+    return seconds, peak
 
 
 # --- chapter 04's loop, with the notebook's own settings -------------------------------------
@@ -161,9 +170,39 @@ def chapter_objects(path: Path = TRAINING_CHAPTER) -> dict:
     return namespace
 
 
-def train_like_chapter(logging: bool, targets=(), max_steps: int | None = None, check_every=None):
+class TimedChecks:
+    """Chapter 04's batches, with a test accuracy check every ``every`` batches whose own time
+    is left out: records when (seconds of training) each of ``targets`` was first reached."""
+
+    def __init__(self, batches, net, test_data, targets, every: int = 10) -> None:
+        self.batches, self.net, self.test_data, self.every = batches, net, test_data, every
+        self.pending = sorted(targets)
+        self.reached: dict[float, float] = {}
+        self.checking = 0.0
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self):
+        from helpers.train import evaluate
+
+        start = time.perf_counter()
+        for step, batch in enumerate(self.batches, 1):
+            yield batch
+            if self.pending and step % self.every == 0:
+                check_start = time.perf_counter()
+                accuracy = evaluate(self.net, self.test_data)
+                self.net.train()
+                while self.pending and accuracy >= self.pending[0]:
+                    self.reached[self.pending.pop(0)] = check_start - start - self.checking
+                self.checking += time.perf_counter() - check_start
+
+
+def train_like_chapter(logging: bool, targets=(), max_steps: int | None = None):
     """Chapter 04's loop (`helpers.train.fit`, the notebook's loop without prose) with the
-    chapter's settings; its TensorBoard logging on or off. Returns (FitResult, net, ns)."""
+    chapter's settings; its TensorBoard logging on or off. With ``targets`` (test
+    accuracies), also the seconds of training until each was first reached (checked every
+    10 steps, the checks not timed). Returns (FitResult, net, ns, {target: seconds})."""
     from helpers.board import make_writer
     from helpers.train import fit
 
@@ -171,18 +210,94 @@ def train_like_chapter(logging: bool, targets=(), max_steps: int | None = None, 
     loader, epochs = ns["train_loader"], ns["EPOCHS"]
     if max_steps is not None:  # --quick only
         loader, epochs = [batch for _, batch in zip(range(max_steps), loader)], 1
+    test_data = (ns["test_images"], ns["test_labels"])
+    timed = TimedChecks(loader, ns["net"], test_data, targets)
     with tempfile.TemporaryDirectory(prefix="chapter04-") as root:
         writer = make_writer("04_training", root=root) if logging else None
         try:
-            result = fit(ns["net"], loader, ns["optimizer"], scheduler=ns.get("scheduler"),
+            result = fit(ns["net"], timed, ns["optimizer"], scheduler=ns.get("scheduler"),
                          epochs=epochs, writer=writer, log_every=ns["LOG_EVERY"],
                          figure_every=ns["FIGURE_EVERY"], classes=ns["classes"],
-                         test_data=(ns["test_images"], ns["test_labels"]), progress=False,
-                         targets=targets, check_every=check_every)
+                         test_data=test_data, progress=False)
         finally:
             if writer is not None:
                 writer.close()
-    return result, ns["net"], ns
+    result.seconds -= timed.checking
+    return result, ns["net"], ns, timed.reached
+
+
+def images_per_second(ns: dict, seconds: float, sharing: bool = True) -> float:
+    """Chapter 04's steps (its model, optimizer and loader, no logging) for ``seconds``.
+    ``sharing=False`` iterates the same loader without its thread sharing (torch's default)."""
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader
+
+    net, optimizer, loader = ns["net"], ns["optimizer"], ns["train_loader"]
+    net.train()
+    seen, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for images, labels in (loader if sharing else DataLoader.__iter__(loader)):
+            optimizer.zero_grad()
+            F.cross_entropy(net(images), labels).backward()
+            optimizer.step()
+            seen += len(labels)
+            if time.perf_counter() - start >= seconds:
+                break
+    return seen / (time.perf_counter() - start)
+
+
+def sharing_cost(steps_per_second: float) -> float:
+    """What thread sharing costs on a quiet CPU, as a fraction of the loop's time: its check
+    on every batch plus its looks at the CPU (twice a second), both timed directly (the
+    difference between two quiet throughputs is smaller than their noise)."""
+    from helpers.threads import ThreadsForLoad
+
+    looks_per_second = 1 / ThreadsForLoad().every
+    share = ThreadsForLoad(every=3600.0)  # timed apart: the checks, then the looks
+    start = time.perf_counter()
+    for _ in range(100_000):
+        share.adjust()
+    per_batch = (time.perf_counter() - start) / 100_000
+    start = time.perf_counter()
+    for _ in range(200):
+        share.others_busy()
+    per_look = (time.perf_counter() - start) / 200
+    return per_batch * steps_per_second + per_look * looks_per_second
+
+
+def contended(seconds: float) -> dict[str, float]:
+    """Chapter 04's images/s on a quiet CPU and beside two busy processes (the busy case a
+    learner meets: a browser, TensorBoard reloading, another notebook; or a Colab runtime's
+    neighbours), with the course's thread sharing and with torch's fixed default. The quiet
+    runs alternate the two, three times each; medians and ranges are reported."""
+    import statistics
+
+    import torch
+
+    ns = chapter_objects()
+    ceiling = torch.get_num_threads()
+    quiet: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(3):
+        for sharing in (False, True):
+            quiet[sharing].append(images_per_second(ns, seconds, sharing))
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        time.sleep(0.5)
+        busy_shared = images_per_second(ns, seconds * 2)
+        busy_threads = torch.get_num_threads()
+        torch.set_num_threads(ceiling)
+        busy_fixed = images_per_second(ns, seconds, sharing=False)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+        torch.set_num_threads(ceiling)
+    quiet_shared = statistics.median(quiet[True])
+    return {"quiet_shared": quiet_shared, "quiet_fixed": statistics.median(quiet[False]),
+            "quiet_range": (min(quiet[True] + quiet[False]), max(quiet[True] + quiet[False])),
+            "busy_shared": busy_shared, "busy_fixed": busy_fixed, "threads": ceiling,
+            "busy_threads": busy_threads,
+            "cost": sharing_cost(quiet_shared / ns["BATCH_SIZE"])}
 
 
 def time_probabilities(net, images, labels) -> tuple[float, float]:
@@ -207,11 +322,15 @@ class Row:
 def machine() -> str:
     import torch
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    cpuinfo = Path("/proc/cpuinfo")  # Linux; elsewhere what platform knows
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+               platform.processor() or "unknown CPU")
     gpu = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
            else "none (not run on a GPU: no GPU on this machine)")
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import psutil
+
+    mem = psutil.virtual_memory().total / 2**30
     return (f"{os.cpu_count()} CPU cores ({cpu}), {mem:.0f} GiB RAM; GPU: {gpu}; "
             f"torch threads: {torch.get_num_threads()}")
 
@@ -228,7 +347,9 @@ def versions() -> str:
 
 
 def load() -> str:
-    one, five, _ = os.getloadavg()
+    import psutil
+
+    one, five, _ = psutil.getloadavg()  # emulated on Windows
     return f"{one:.1f} (1 min), {five:.1f} (5 min)"
 
 
@@ -254,10 +375,10 @@ def main(argv: list[str] | None = None) -> int:
     data_root = ensure_fashion_mnist(default_data_root())
     say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
 
-    say("1/4 the tutorial's script (about 2 minutes)...")
+    say("1/5 the tutorial's script (about 2 minutes)...")
     base = run_baseline(data_root, args.quick)
 
-    say("2/4 every notebook in a fresh kernel...")
+    say("2/5 every notebook in a fresh kernel...")
     chosen = notebooks()[:1] if args.quick else notebooks()
     timings: list[tuple[str, float, int]] = []
     for path in chosen:  # in this course folder, like the tests: runs/ gets one more run each
@@ -265,21 +386,27 @@ def main(argv: list[str] | None = None) -> int:
         timings.append((path.stem, seconds, peak))
         say(f"    {path.name}: {seconds:.1f} s")
 
-    say("3/4 chapter 04's loop with and without its logging...")
+    say("3/5 chapter 04's steps on a quiet CPU and beside two busy processes (about 1 minute)...")
+    busy = contended(1.0 if args.quick else 5.0)
+
+    say("4/5 chapter 04's loop with and without its logging...")
     max_steps = 20 if args.quick else None
     target = base["test_accuracy"]
-    logged, net, ns = train_like_chapter(True, targets=(target,), max_steps=max_steps, check_every=10)
-    silent, _, _ = train_like_chapter(False, max_steps=max_steps)
+    logged, net, ns, reached_at = train_like_chapter(True, targets=(target,), max_steps=max_steps)
+    silent, _, _, _ = train_like_chapter(False, max_steps=max_steps)
 
-    say("4/4 test-set probabilities...")
+    say("5/5 test-set probabilities...")
     eval_seconds, eval_accuracy = time_probabilities(net, ns["test_images"], ns["test_labels"])
 
     course_total = sum(s for _, s, _ in timings)
-    reached = logged.accuracy_reached_at.get(target)
+    reached = reached_at.get(target)
     speedup = base["loop_seconds"] / reached if reached else 0.0
     overhead = logged.seconds / silent.seconds - 1
     eval_speedup = base["eval_seconds"] / eval_seconds
     final = logged.test_accuracy[-1]
+    busy_share = busy["busy_shared"] / busy["quiet_shared"]
+    quiet_cost = busy["cost"]
+    low, high = busy["quiet_range"]
     biggest = max(timings, key=lambda t: t[2])
     n_test = base["test_images"]
 
@@ -288,12 +415,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{base['steps']:,} steps of 4 images, 2 loader workers, a figure every 1,000"),
         Row("baseline: evaluation", f"{base['eval_seconds']:.1f} s",
             f"probabilities of {n_test:,} test images, softmax per element"),
-        Row("baseline: PR curves", f"{base['pr_curves_seconds']:.1f} s", "10 add_pr_curve, writer closed after each"),
+        Row("baseline: PR curves", f"{base['pr_curves_seconds']:.1f} s",
+            "10 add_pr_curve, writer closed after each"),
         Row("baseline: in all", f"{base['total_seconds']:.1f} s", "the whole script, Python start to end"),
         Row("baseline: final test accuracy", f"{base['test_accuracy']:.1%}", ""),
         *[Row(f"course: {name}", f"{seconds:.1f} s", f"peak memory {peak / 2**20:,.0f} MiB")
           for name, seconds, peak in timings],
-        Row("course: all notebooks", f"{course_total:.1f} s", f"{len(timings)} notebooks, one fresh kernel each"),
+        Row("course: all notebooks", f"{course_total:.1f} s",
+            f"{len(timings)} notebooks, one fresh kernel each"),
         Row("ch. 04: training time", f"{logged.seconds:.1f} s",
             f"{logged.steps:,} steps of {ns.get('BATCH_SIZE', '?')} images "
             f"({len(logged.test_accuracy)} epochs), logging on"),
@@ -303,14 +432,28 @@ def main(argv: list[str] | None = None) -> int:
         Row("ch. 04: final test accuracy", f"{final:.1%}", "the tutorial's Net"),
         Row("ch. 04: loop without logging", f"{silent.seconds:.1f} s", "writer=None, same loop"),
         Row("ch. 04: logging overhead", f"{overhead:+.1%}", "scalars, figures, flushes"),
+        Row("ch. 04: quiet CPU", f"{busy['quiet_shared']:,.0f}",
+            f"images/s, median of 3; fixed threads {busy['quiet_fixed']:,.0f}; "
+            f"all 6 within {low:,.0f}-{high:,.0f}"),
+        Row("ch. 04: contended", f"{busy['busy_shared']:,.0f}",
+            f"images/s beside two busy processes; torch threads {busy['threads']} -> {busy['busy_threads']}"),
+        Row("ch. 04: contended, fixed threads", f"{busy['busy_fixed']:,.0f}",
+            f"images/s, torch's default {busy['threads']} threads"),
         Row("course: evaluation", f"{eval_seconds:.2f} s",
             f"probabilities of {len(ns['test_labels']):,} test images, batches of 1,000, no_grad"),
         Row("peak memory, biggest kernel", f"{biggest[2] / 2**20:,.0f} MiB", biggest[0]),
-        Row("ratio: course total / baseline total", f"{course_total / base['total_seconds']:.2f}", "target < 1"),
+        Row("ratio: course total / baseline total", f"{course_total / base['total_seconds']:.2f}",
+            "target < 1"),
         Row("ratio: time to accuracy, baseline / ch. 04", f"{speedup:.1f}x",
             f"target >= {TARGET_SPEEDUP_TO_ACCURACY:.0f}x"),
+        Row("ratio: contended / quiet", f"{busy_share:.2f}",
+            f"target >= {TARGET_BUSY_SHARE:.2f}; fixed threads: "
+            f"{busy['busy_fixed'] / busy['quiet_fixed']:.2f}"),
+        Row("ratio: quiet cost of sharing", f"{quiet_cost:.2%}",
+            f"target <= {TARGET_QUIET_COST:.0%}; its checks, timed directly"),
         Row("ratio: evaluation, baseline / course", f"{eval_speedup:.1f}x",
-            f"target >= {TARGET_EVAL_SPEEDUP:.0f}x" + (" (quick: fewer baseline images)" if args.quick else "")),
+            f"target >= {TARGET_EVAL_SPEEDUP:.0f}x"
+            + (" (quick: fewer baseline images)" if args.quick else "")),
     ]
     checks = [
         ("every notebook together < the baseline script", course_total < base["total_seconds"]),
@@ -319,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"ch. 04 ends at >= {TARGET_FINAL_ACCURACY:.0%}", final >= TARGET_FINAL_ACCURACY),
         (f"logging overhead <= {TARGET_LOGGING_OVERHEAD:.0%}", overhead <= TARGET_LOGGING_OVERHEAD),
         (f"evaluation >= {TARGET_EVAL_SPEEDUP:.0f}x faster", eval_speedup >= TARGET_EVAL_SPEEDUP),
+        (f"beside two busy processes >= {TARGET_BUSY_SHARE:.0%} of quiet", busy_share >= TARGET_BUSY_SHARE),
+        (f"sharing costs <= {TARGET_QUIET_COST:.0%} on a quiet CPU", quiet_cost <= TARGET_QUIET_COST),
     ]
     text = table(rows)
     verdict = "\n".join(f"- [{'x' if ok else ' '}] {what}" for what, ok in checks)

@@ -9,6 +9,9 @@ Its known defects are kept on purpose (they are what it costs), except that the 
 use the true labels. Only one thing is added: the test accuracy, computed from the
 probabilities the script already has, and the timings, printed as one JSON line at the end.
 
+The tutorial's code is Copyright (c) 2017-2022, Pytorch contributors, under the BSD 3-Clause
+licence; its notice is kept in the course's LICENSE.
+
 Usage (the benchmark runs it; it writes to a temporary log directory of its own):
     python benchmarks/tutorial_baseline.py --data data --logdir /tmp/baseline-run
     python benchmarks/tutorial_baseline.py --data data --logdir /tmp/x --steps 1000 --test-images 1000
@@ -95,10 +98,7 @@ def plot_classes_preds(net, images, labels):
     for idx in np.arange(4):
         ax = fig.add_subplot(1, 4, idx+1, xticks=[], yticks=[])
         matplotlib_imshow(images[idx], one_channel=True)
-        ax.set_title("{0}, {1:.1f}%\n(label: {2})".format(
-            classes[preds[idx]],
-            probs[idx] * 100.0,
-            classes[labels[idx]]),
+        ax.set_title(f"{classes[preds[idx]]}, {probs[idx] * 100.0:.1f}%\n(label: {classes[labels[idx]]})",
                     color=("green" if preds[idx]==labels[idx].item() else "red"))
     return fig
 

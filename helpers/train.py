@@ -65,10 +65,10 @@ def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classe
     """Raise a clear `ValueError` unless ``probs`` (N x classes, in [0, 1]) fits ``labels`` (N).
 
     Example:
-        >>> check_probs_and_labels(torch.tensor([[1.5, -0.5]]), torch.tensor([0]), 2)
+        >>> check_probs_and_labels(torch.tensor([[1.5, -0.5]]), torch.tensor([0]), 2)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: Probabilities must lie in [0, 1], got values from -0.5 to 1.5. Apply softmax to the model's outputs first: F.softmax(logits, dim=1).
+        ValueError: Probabilities must lie in [0, 1], got values from -0.5 to 1.5. Apply softmax ...
     """
     if probs.dim() != 2 or probs.shape[1] != num_classes:
         raise ValueError(
@@ -141,7 +141,6 @@ class FitResult:
     seconds: float = 0.0
     images: int = 0
     test_accuracy: list[float] = field(default_factory=list)
-    accuracy_reached_at: dict[float, float] = field(default_factory=dict)
 
     @property
     def images_per_second(self) -> float:
@@ -159,9 +158,7 @@ def fit(
     test_data: tuple[torch.Tensor, torch.Tensor] | None = None,
     classes: Sequence[str] | None = None,
     progress: bool = True,
-    targets: Sequence[float] = (),
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-    check_every: int | None = None,
 ) -> FitResult:
     """Train ``net`` and log to ``writer``: the running loss and accuracy every ``log_every``
     steps, a "predictions vs. actuals" figure every ``figure_every`` steps, test accuracy
@@ -169,25 +166,16 @@ def fit(
     A ``scheduler`` (e.g. `OneCycleLR`) is stepped after every step and its learning rate
     logged with the loss.
 
-    ``targets`` are test accuracies whose time to reach is recorded, checked every
-    ``check_every`` steps (default: ``log_every``). The checks are the measurement, not the
-    training: their time is left out of ``seconds`` and of ``accuracy_reached_at``.
-
     Example:
         >>> fit(net, make_loader(train), torch.optim.Adam(net.parameters()), writer=writer)  # doctest: +SKIP
         FitResult(steps=1875, ...)
     """
-    check_every = log_every if check_every is None else check_every
-    if log_every < 1 or figure_every < 1 or epochs < 1 or check_every < 1:
-        raise ValueError("epochs, log_every, figure_every and check_every must be at least 1.")
+    if log_every < 1 or figure_every < 1 or epochs < 1:
+        raise ValueError("epochs, log_every and figure_every must be at least 1.")
     if writer is not None and figure_every and classes is None:
         raise ValueError("Pass classes=... so the predictions figures can name the classes.")
-    if targets and test_data is None:
-        raise ValueError("Pass test_data=(images, labels) to time the targets' test accuracies.")
     device = device_of(net)
     result = FitResult()
-    pending = sorted(targets)
-    checking = 0.0  # seconds spent checking the targets, left out of the timings
     net.train()
     start = time.perf_counter()
     for epoch in range(epochs):
@@ -219,20 +207,12 @@ def fit(
                         writer.add_figure("predictions vs. actuals", fig, result.steps)
                     writer.flush()
                 running_loss, running_correct, running_seen = 0.0, 0, 0
-            if pending and result.steps % check_every == 0:
-                check_start = time.perf_counter()
-                acc = evaluate(net, test_data)
-                while pending and acc >= pending[0]:
-                    result.accuracy_reached_at[pending.pop(0)] = check_start - start - checking
-                checking += time.perf_counter() - check_start
         if test_data is not None:
             result.test_accuracy.append(evaluate(net, test_data))
             if writer is not None:
                 writer.add_scalar("test accuracy", result.test_accuracy[-1], result.steps)
                 writer.flush()
-            while pending and result.test_accuracy[-1] >= pending[0]:
-                result.accuracy_reached_at[pending.pop(0)] = time.perf_counter() - start - checking
-    result.seconds = time.perf_counter() - start - checking
+    result.seconds = time.perf_counter() - start
     return result
 
 

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.server
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "benchmark.py"
 
@@ -37,10 +41,11 @@ def test_quick_benchmark_prints_and_records_every_measure(tmp_path):
                     "ch. 04: time to baseline accuracy", "ch. 04: final test accuracy",
                     "ch. 04: logging overhead", "course: evaluation", "peak memory, biggest kernel",
                     "ratio: course total / baseline total", "ratio: time to accuracy",
-                    "ratio: evaluation"]:
+                    "ratio: evaluation", "ch. 04: quiet CPU", "ch. 04: contended",
+                    "ratio: contended / quiet", "ratio: quiet cost of sharing"]:
         assert measure in text and measure in proc.stdout, measure
     assert "200 steps of 4 images" in text  # the baseline really ran, shortened
-    assert text.count("- [") == 5  # one line per target, met or not
+    assert text.count("- [") == 7  # one line per target, met or not
 
 
 def test_results_file_keeps_older_runs_below_the_newest(tmp_path):
@@ -82,3 +87,28 @@ def test_training_chapter_settings_come_from_the_notebook():
     assert f"EPOCHS = {ns['EPOCHS']}\n" in settings and f"BATCH_SIZE = {ns['BATCH_SIZE']} " in settings
     assert len(next(iter(ns["train_loader"]))[1]) == ns["BATCH_SIZE"]
     assert ns["scheduler"].optimizer is ns["optimizer"]
+
+
+def test_the_accuracy_checks_are_left_out_of_the_training_time():
+    import time
+
+    import torch
+
+    from helpers.data import make_loader
+    from helpers.model import Net
+    from helpers.train import fit
+
+    benchmark = load_benchmark()
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    big_test = (torch.randn(5000, 1, 28, 28), torch.randint(0, 10, (5000,)))  # costly checks
+    net = Net()
+    timed = benchmark.TimedChecks(make_loader((x, y), batch_size=8), net, big_test,
+                                  targets=(0.0, 1.01), every=1)
+    start = time.perf_counter()
+    result = fit(net, timed, torch.optim.SGD(net.parameters(), 0.01), progress=False)
+    wall = time.perf_counter() - start
+    assert result.steps == 8 and net.training  # the checks put the model back to training
+    assert timed.reached[0.0] <= result.seconds - timed.checking  # reached at the first check
+    assert 1.01 not in timed.reached  # never reached: never recorded
+    assert result.seconds - timed.checking < wall / 3  # eight checks of 5,000 images, not counted
