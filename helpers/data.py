@@ -27,11 +27,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
-from torch.utils.data import TensorDataset
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+    TensorDataset,
+)
 from torchvision import datasets, transforms
 
 from helpers.paths import course_dir
+from helpers.threads import adjust_threads
 
 CLASSES: tuple[str, ...] = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -97,7 +104,8 @@ def check_idx_file(path: Path, magic: int, size: int) -> None:
     """Raise `CorruptDataError` naming ``path`` if its size or IDX magic number is wrong.
 
     Example:
-        >>> check_idx_file(Path("data/FashionMNIST/raw/t10k-labels-idx1-ubyte"), 2049, 10008)  # doctest: +SKIP
+        >>> labels = Path("data/FashionMNIST/raw/t10k-labels-idx1-ubyte")
+        >>> check_idx_file(labels, 2049, 10008)  # doctest: +SKIP
     """
     actual = path.stat().st_size
     with path.open("rb") as f:
@@ -296,6 +304,15 @@ def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     return images, torch.as_tensor([int(label) for _, label in items], dtype=torch.long)
 
 
+class SharingLoader(DataLoader):
+    """A `DataLoader` that fits torch's threads to a busy CPU as it goes (`helpers.threads`)."""
+
+    def __iter__(self):
+        for batch in super().__iter__():
+            adjust_threads()
+            yield batch
+
+
 def make_loader(
     data: Dataset | tuple[torch.Tensor, torch.Tensor],
     batch_size: int = 32,
@@ -303,12 +320,13 @@ def make_loader(
     seed: int = 0,
     num_workers: int = 0,
 ) -> DataLoader:
-    """A `DataLoader` with seeded shuffling.
+    """A `DataLoader` with seeded shuffling that trains well on a busy CPU too.
 
     Pass ``(images, labels)`` tensors (see `to_tensors`) for the fast path: whole
     batches are sliced from memory, no per-image Python work. Pass a dataset for the
     tutorial's classic per-image loading. ``num_workers=0`` is the safe default in
-    notebooks; the same seed always gives the same order.
+    notebooks; the same seed always gives the same order. While other programs keep the
+    CPU busy, torch trains with fewer threads (see `helpers.threads`).
 
     Example:
         >>> x, y = torch.zeros(10, 1, 28, 28), torch.arange(10)
@@ -326,13 +344,13 @@ def make_loader(
             raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
         dataset = TensorDataset(images, labels)
         sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        return DataLoader(
+        return SharingLoader(
             dataset,
             sampler=BatchSampler(sampler, batch_size=batch_size, drop_last=False),
             batch_size=None,
             num_workers=num_workers,
         )
-    return DataLoader(
+    return SharingLoader(
         data, batch_size=batch_size, shuffle=shuffle, generator=generator, num_workers=num_workers
     )
 

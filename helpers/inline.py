@@ -20,6 +20,7 @@ import os
 import random
 import shutil
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -35,8 +36,8 @@ def answers(port: int, timeout: float = 5.0) -> bool:
     """True if a TensorBoard answers on 127.0.0.1:``port``.
 
     Example:
-        >>> from helpers.server import free_port
-        >>> answers(free_port(0))
+        >>> from helpers.distributed import free_port
+        >>> answers(free_port())
         False
     """
     try:
@@ -213,23 +214,41 @@ def end_processes(processes: list[psutil.Process], timeout: float = 10.0) -> Non
     psutil.wait_procs(alive, timeout=timeout)
 
 
+def starting_tensorboards() -> list[psutil.Process]:
+    """TensorBoards this process started that have not recorded themselves yet (still
+    starting up), found by their command line.
+
+    Example:
+        >>> starting_tensorboards()
+        []
+    """
+    found = []
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if any(Path(part).name == "tensorboard" for part in child.cmdline()[:2]):
+                found.append(child)
+    return found
+
+
 def stop_tensorboards() -> int:
-    """Stop the TensorBoards this kernel started, and every process they started; return
-    how many. TensorBoards started elsewhere (a terminal, another notebook) keep running.
+    """Stop the TensorBoards this kernel started (also one still starting up), and every
+    process they started; return how many. TensorBoards started elsewhere (a terminal,
+    another notebook) keep running.
 
     Example:
         >>> stop_tensorboards()
         0
     """
-    infos = this_kernels_tensorboards()
-    for info in infos:
+    servers = {info.pid for info in this_kernels_tensorboards()}
+    servers |= {process.pid for process in starting_tensorboards()}
+    for pid in servers:
         try:
-            server = psutil.Process(info.pid)
+            server = psutil.Process(pid)
             end_processes([server, *server.children(recursive=True)])
         except psutil.Error:
             continue
     forget_dead_tensorboards()
-    return len(infos)
+    return len(servers)
 
 
 class InlineTensorBoard:
@@ -246,15 +265,45 @@ class InlineTensorBoard:
         6006
     """
 
-    def __init__(self, port: int, logdir: Path, height: int = FRAME_HEIGHT,
-                 dashboard: str = "") -> None:
+    def __init__(self, logdir: Path, height: int = FRAME_HEIGHT, dashboard: str = "") -> None:
         import IPython.display
 
-        self.port, self.logdir, self.height, self.dashboard = port, logdir, height, dashboard
+        self.logdir, self.height, self.dashboard = logdir, height, dashboard
+        self.port: int | None = None  # known once TensorBoard answers
+        self.error: str | None = None  # why it did not start, if it did not
         self._handle = IPython.display.display(
-            IPython.display.Pretty(f"TensorBoard for {logdir.name}/ on port {port}"),
+            IPython.display.Pretty(f"Starting TensorBoard for {logdir.name}/ ..."),
             display_id=True)
         self._drawn_at = float("-inf")
+        self._done = threading.Event()
+
+    def start(self) -> None:
+        """Start (or reuse) this kernel's TensorBoard for the folder in the background, and
+        draw the frame as soon as it answers; the cells below run meanwhile."""
+        threading.Thread(target=self._start, name="start-tensorboard", daemon=True).start()
+
+    def _start(self) -> None:
+        import IPython.display
+
+        try:
+            with _starting:  # one start at a time: a second one finds the first and reuses it
+                self.port = start_or_reuse(self.logdir)
+            self.refresh(wait=0)
+        except (RuntimeError, TimeoutError) as error:
+            self.error = str(error)
+            self._handle.update(IPython.display.Pretty(self.error))
+        finally:
+            self._done.set()
+
+    def ready(self, timeout: float = 90.0) -> bool:
+        """Wait until the frame is drawn; False if TensorBoard did not start (see `error`).
+
+        Example:
+            >>> show_tensorboard("runs/04_training").ready()  # doctest: +SKIP
+            True
+        """
+        self._done.wait(timeout)
+        return self.port is not None
 
     @property
     def url(self) -> str:
@@ -263,13 +312,14 @@ class InlineTensorBoard:
 
     def refresh(self, wait: float = 5.0) -> bool:
         """Redraw the frame, unless it was drawn less than ``wait`` seconds ago (a frame
-        needs a moment to load); return whether it was redrawn.
+        needs a moment to load) or TensorBoard is still starting; return whether it was
+        redrawn.
 
         Example:
             >>> board.refresh(wait=0)  # doctest: +SKIP
             True
         """
-        if time.monotonic() - self._drawn_at < wait:
+        if self.port is None or time.monotonic() - self._drawn_at < wait:
             return False
         if "google.colab" in sys.modules:
             from tensorboard import notebook
@@ -320,34 +370,24 @@ def tensorboard_arguments(logdir: str | Path) -> list[str]:
     return ["--logdir", str(logdir), "--host", HOST, "--reload_interval", str(RESCAN_SECONDS)]
 
 
-def show_tensorboard(logdir: str | Path, dashboard: str = "",
-                     height: int = FRAME_HEIGHT) -> InlineTensorBoard:
-    """Show TensorBoard for ``logdir`` in this cell's output, opened on ``dashboard`` (such
-    as ``"scalars"`` or ``"images"``, with TensorBoard's own URL settings if you like:
-    ``"scalars&tagFilter=loss"``; TensorBoard's first one if empty), starting it if this
-    kernel has none for that folder yet, and return it (see `InlineTensorBoard.refresh`).
+_starting = threading.Lock()
+
+
+def start_or_reuse(logdir: Path) -> int:
+    """This kernel's TensorBoard for ``logdir``, started through TensorBoard's own launcher
+    (reused if one runs, once it lists every run on disk); its port.
 
     Example:
-        >>> show_tensorboard("no/such/folder")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
+        >>> start_or_reuse(Path("runs/04_training"))  # doctest: +SKIP
+        6006
     """
     from tensorboard import manager
 
-    logdir = Path(logdir)
-    if not logdir.is_dir():
-        raise FileNotFoundError(
-            f"No folder {logdir} to show in TensorBoard: run the cells above first, "
-            "they create it.")
-    prepare_tensorboard_magic()
     result = manager.start(tensorboard_arguments(logdir.resolve()))
+    if isinstance(result, manager.StartReused):
+        wait_until_listed(result.info.port, logdir)  # the run the cells above just wrote
     if isinstance(result, manager.StartReused | manager.StartLaunched):
-        if isinstance(result, manager.StartReused):
-            wait_until_listed(result.info.port, logdir)  # the run the cells above just wrote
-        board = InlineTensorBoard(result.info.port, logdir, height, dashboard)
-        board.refresh(wait=0)
-        return board
+        return result.info.port
     if isinstance(result, manager.StartFailed):
         detail = (result.stderr or result.stdout or "").strip()[-1500:]
         raise RuntimeError(f"TensorBoard stopped at start (exit code {result.exit_code}):\n"
@@ -359,3 +399,29 @@ def show_tensorboard(logdir: str | Path, dashboard: str = "",
     raise TimeoutError(
         f"TensorBoard did not start within 60 s (pid {result.pid}); the machine may be busy: "
         "run the cell again.")
+
+
+def show_tensorboard(logdir: str | Path, dashboard: str = "",
+                     height: int = FRAME_HEIGHT) -> InlineTensorBoard:
+    """Show TensorBoard for ``logdir`` in this cell's output, opened on ``dashboard`` (such
+    as ``"scalars"`` or ``"images"``, with TensorBoard's own URL settings if you like:
+    ``"scalars&tagFilter=loss"``; TensorBoard's first one if empty), and return it (see
+    `InlineTensorBoard.refresh`). It starts in the background (a few seconds) if this
+    kernel has none for that folder yet: the cells below run meanwhile, and the frame
+    appears here as soon as TensorBoard answers.
+
+    Example:
+        >>> show_tensorboard("no/such/folder")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
+    """
+    logdir = Path(logdir)
+    if not logdir.is_dir():
+        raise FileNotFoundError(
+            f"No folder {logdir} to show in TensorBoard: run the cells above first, "
+            "they create it.")
+    prepare_tensorboard_magic()
+    board = InlineTensorBoard(logdir, height, dashboard)
+    board.start()
+    return board

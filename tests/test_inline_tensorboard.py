@@ -16,8 +16,10 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 from torch.utils.tensorboard import SummaryWriter
 
+from coursetools.tensorboard import TensorBoard
 from helpers.inline import answers
-from helpers.server import TensorBoard
+
+pytestmark = pytest.mark.server
 
 
 def run_cell(client, code: str, timeout: float = 90) -> list[tuple[str, str]]:
@@ -82,7 +84,7 @@ def tensorboards_of(course) -> list[psutil.Process]:
 
 SHOW = ("from helpers.inline import show_tensorboard\n"
         "board = show_tensorboard('runs/00_setup')\n"
-        "print(board.port)")
+        "print(board.ready() and board.port)")
 
 
 def test_show_tensorboard_draws_the_frame_for_a_folder_with_spaces(kernel, course):
@@ -99,6 +101,48 @@ def test_show_tensorboard_draws_the_frame_for_a_folder_with_spaces(kernel, cours
     import urllib.request
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=10) as response:
         assert json.load(response) == ["20261125-120000"]
+
+
+def test_the_cell_returns_at_once_and_the_frame_follows(kernel, course):
+    client, _ = kernel
+    started = run_cell(client, "import time\nfrom helpers.inline import show_tensorboard\n"
+                               "start = time.perf_counter()\n"
+                               "board = show_tensorboard('runs/00_setup')\n"
+                               "print(f'{time.perf_counter() - start:.1f}')")
+    assert float(started[-1][1]) < 2.0, "the cell waited for TensorBoard to start"
+    assert "Starting TensorBoard for 00_setup/" in text(started)
+    later = run_cell(client, "print(board.ready(), board.error)")
+    assert text(later).endswith("True None\n")
+    frames = [value for kind, value in started + later
+              if kind == "update_display_data" and "<iframe" in value]
+    assert frames, "the frame was never drawn"
+
+
+def test_a_tensorboard_that_cannot_start_says_why_in_place_of_the_frame(kernel):
+    client, _ = kernel
+    outputs = run_cell(client, "import os\nos.environ['TENSORBOARD_BINARY'] = '/no/such/tensorboard'\n"
+                               "from helpers.inline import show_tensorboard\n"
+                               "board = show_tensorboard('runs/00_setup')\n"
+                               "print(board.ready())")
+    assert text(outputs).endswith("False\n")
+    shown = [value for kind, value in outputs if kind == "update_display_data"]
+    assert shown and shown[-1].startswith("Could not run TensorBoard") \
+        and "pip install tensorboard" in shown[-1] and "Traceback" not in text(outputs)
+
+
+def test_a_kernel_shut_down_while_tensorboard_starts_leaves_nothing(course):
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(course), env=env)
+    try:
+        run_cell(client, "from helpers.inline import show_tensorboard\n"
+                         "board = show_tensorboard('runs/00_setup')")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+    deadline = time.monotonic() + 15
+    while tensorboards_of(course) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not tensorboards_of(course), "a TensorBoard that was still starting outlived its kernel"
 
 
 def test_running_the_cell_again_reuses_the_server(kernel, course):
