@@ -2,7 +2,7 @@
 #   make lab    set up (once) and open the course in JupyterLab
 #   make test   set up (once) and run every test and every notebook (what CI runs)
 #   make colab  rebuild colab/, the single-file Colab edition of every chapter, from notebooks/ and helpers/
-#   make screenshots   regenerate docs/screenshots/ from the course's own runs (needs chromium)
+#   make screenshots   regenerate docs/screenshots/ from the chapters' own runs (needs chromium)
 #   make benchmark     measure the course's speed against the original tutorial (4-5 minutes)
 
 PYTHON ?= python3
@@ -23,23 +23,24 @@ $(READY): requirements.txt pyproject.toml
 setup: $(READY)
 
 data: $(READY)
-	$(BIN)/python -m helpers.prepare_data
+	$(BIN)/python -m coursetools.prepare_data
 
 lab: data
 	$(BIN)/python -m coursetools.lab
 
 test: $(READY)
-	$(BIN)/python -m helpers.prepare_data --require
+	$(BIN)/python -m coursetools.prepare_data --require
+	$(BIN)/ruff check .
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 colab: $(READY)
-	$(BIN)/python -m helpers.colab
+	$(BIN)/python -m coursetools.colab
 
 screenshots: data
-	$(BIN)/python -m helpers.screenshots
+	$(BIN)/python -m coursetools.screenshots
 
 benchmark: $(READY)
-	$(BIN)/python -m helpers.prepare_data --require
+	$(BIN)/python -m coursetools.prepare_data --require
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/benchmark.py
 
 clean-runs:

@@ -1,13 +1,13 @@
 """The Colab edition: every chapter as one notebook that carries the course's ``helpers``.
 
-``python -m helpers.colab`` builds ``colab/NN_x.ipynb`` from each ``notebooks/NN_x.ipynb``
+``python -m coursetools.colab`` builds ``colab/NN_x.ipynb`` from each ``notebooks/NN_x.ipynb``
 of this repository. A built notebook's first code cell writes this exact version of
 ``helpers`` into ``helpers/`` in the kernel's working folder (where ``runs/`` and ``data/``
 then go too) and installs only packages that are missing, so uploading that one file to
 Colab is enough. Markdown images are embedded, outputs are left out.
 
 Example:
-    >>> from helpers.colab import build_chapter, repo_root
+    >>> from coursetools.colab import build_chapter, repo_root
     >>> nb = build_chapter(repo_root() / "notebooks" / "01_write_images.ipynb")
     >>> nb.cells[2].source.splitlines()[0]
     "# @title Put the course's `helpers` in place (run this cell first)"
@@ -26,7 +26,7 @@ import nbformat
 
 SOURCE_DIR = "notebooks"
 TARGET_DIR = "colab"
-BUILD_COMMAND = "python -m helpers.colab"
+BUILD_COMMAND = "python -m coursetools.colab"
 GUARD_LINE = (
     "# Stop with a clear message if this notebook was uploaded without the course's `helpers`."
 )
@@ -38,29 +38,24 @@ MARKDOWN_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)(?P<title
 
 
 def repo_root() -> Path:
-    """The repository this ``helpers`` package belongs to (the folder holding ``helpers/``).
+    """The course's repository (the folder holding ``helpers/`` and ``coursetools/``).
 
     Example:
-        >>> (repo_root() / "helpers" / "colab.py").is_file()
+        >>> (repo_root() / "helpers" / "data.py").is_file()
         True
     """
     return Path(__file__).resolve().parent.parent
 
 
-TOOLING = frozenset({"colab.py", "course_runs.py", "dashboards.py", "screenshots.py"})
-"""Modules that build the course (Colab editions, screenshots): no chapter imports them."""
-
-
 def helpers_sources(root: Path) -> dict[str, str]:
-    """Every ``.py`` file of ``root/helpers`` but the `TOOLING`, by path inside the package, sorted.
+    """Every ``.py`` file of ``root/helpers``, by path inside the package, sorted.
 
     Example:
         >>> sorted(helpers_sources(repo_root()))[:2]
         ['__init__.py', 'board.py']
     """
     package = root / "helpers"
-    files = sorted(p for p in package.rglob("*.py")
-                   if "__pycache__" not in p.parts and p.relative_to(package).as_posix() not in TOOLING)
+    files = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
     return {p.relative_to(package).as_posix(): p.read_text(encoding="utf-8") for p in files}
 
 

@@ -1,7 +1,7 @@
 """TensorBoard's dashboards in a real browser: open each one and wait for what a person looks for.
 
 `VIEWS` lists, chapter by chapter, which dashboard shows that chapter's run and what must
-be on screen. The browser tests check every view; ``python -m helpers.screenshots``
+be on screen. The browser tests check every view; ``python -m coursetools.screenshots``
 photographs them. Chromium is the system's (Debian package ``chromium``), driven by
 Playwright; Playwright's own browser download is never used.
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from helpers.course_runs import N_POINTS, SWEEP_SETTINGS, sweep_run_name
+from coursetools.chapters import chapter_value
 from helpers.data import CLASSES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SWEEP_RUNS = tuple(sweep_run_name(lr, batch_size) for lr, batch_size in SWEEP_SETTINGS)
+SWEEP_RUNS = tuple(chapter_value("06_comparing_runs", "NAMES"))  # the sweep's run names
 VIEWPORT = {"width": 1200, "height": 800}
 TIMEOUT_MS = 30_000
 
@@ -65,7 +65,7 @@ VIEWS: tuple[View, ...] = (
     View("00_setup", "scalars", ("setup/square",)),
     View("01_write_images", "images", ("four_fashion_mnist_images",)),
     View("02_graph", "graphs", ("Net",)),
-    View("03_projector", "projector", (f"Points: {N_POINTS}",)),
+    View("03_projector", "projector", (f"Points: {chapter_value('03_projector', 'N_POINTS')}",)),
     View("04_training", "scalars", ("training loss", "training accuracy", "test accuracy")),
     View("04_training", "images", ("predictions vs. actuals",)),
     View("05_pr_curves", "pr_curves", CLASSES),
@@ -79,6 +79,18 @@ VIEWS: tuple[View, ...] = (
 """Every dashboard the course's chapters fill, in chapter order: one line per view."""
 
 
+def missing_chromium_message(executable: str | Path = CHROMIUM) -> str:
+    """What to do when there is no Chromium at ``executable``.
+
+    Example:
+        >>> missing_chromium_message("/nowhere/chromium").split(":")[0]
+        'No Chromium at /nowhere/chromium'
+    """
+    return (f"No Chromium at {executable}: install it with `sudo apt-get install chromium` "
+            "(Debian/Ubuntu). The course drives the system's Chromium with Playwright and "
+            "never downloads a browser of its own.")
+
+
 def launch_chromium(playwright, executable: str | Path = CHROMIUM):
     """Headless Chromium from the system's package, driven by Playwright.
 
@@ -89,11 +101,7 @@ def launch_chromium(playwright, executable: str | Path = CHROMIUM):
         FileNotFoundError: No Chromium at /nowhere/chromium: install it with `sudo apt-get ...
     """
     if not Path(executable).exists():
-        raise FileNotFoundError(
-            f"No Chromium at {executable}: install it with `sudo apt-get install chromium` "
-            "(Debian/Ubuntu). The course drives the system's Chromium with Playwright and "
-            "never downloads a browser of its own."
-        )
+        raise FileNotFoundError(missing_chromium_message(executable))
     return playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
 
 

@@ -34,8 +34,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import psutil
 
+from helpers.distributed import free_port
 from helpers.inline import HOST, end_processes
-from helpers.server import free_port
 
 STDERR_MIME = "application/vnd.jupyter.stderr"
 _PROMPT = re.compile(r"\[\s*(\*|\d*)\s*\]")
@@ -150,7 +150,7 @@ def start_lab(course: Path, scratch: Path, timeout: float = 120.0,
     for name in ("TMPDIR", "JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR",
                  "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         Path(env[name]).mkdir(parents=True, exist_ok=True)
-    port, token, log = free_port(0), secrets.token_hex(16), scratch / "jupyterlab.log"
+    port, token, log = free_port(), secrets.token_hex(16), scratch / "jupyterlab.log"
     with open(log, "wb") as out:
         arguments = lab_arguments(course, port, token) + [f"--ServerApp.base_url={base_url}"]
         process = subprocess.Popen(arguments, cwd=course, env=env, stdout=out,

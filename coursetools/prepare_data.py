@@ -1,4 +1,4 @@
-"""Make Fashion-MNIST ready before the course opens: ``python -m helpers.prepare_data``.
+"""Make Fashion-MNIST ready before the course opens: ``python -m coursetools.prepare_data``.
 
 Uses a local copy when there is one; otherwise says that the notebooks will download
 it on first use (or fails with the reason when ``--require`` is given).

@@ -1,14 +1,14 @@
-"""Screenshots of each chapter's dashboards, made from the course's own runs.
+"""Screenshots of each chapter's dashboards, made from the chapters' own runs.
 
-Run ``python -m helpers.screenshots`` (or ``make screenshots``) from the course folder. It
-writes a small copy of every chapter's run (`helpers.course_runs`), opens each chapter's
-run in its own TensorBoard on 127.0.0.1, the way the chapter's ``%tensorboard --logdir
-{RUN_DIR}`` does, waits in headless Chromium until the dashboard shows what it should
-(`helpers.dashboards`), and saves ``docs/screenshots/<chapter>_<dashboard>.png``. Only
-chapters that have a notebook are photographed.
+Run ``python -m coursetools.screenshots`` (or ``make screenshots``). It executes the chapters
+top to bottom in a scratch course folder (`coursetools.chapters`: the real code, data and
+settings, as a learner's *Run All*), opens each chapter's folder in its own TensorBoard on
+127.0.0.1, as the chapter's frame does, waits in headless Chromium until the dashboard shows
+what it should (`coursetools.dashboards`), and saves
+``docs/screenshots/<chapter>_<dashboard>.png``.
 
 Example:
-    >>> from helpers.screenshots import screenshot_views
+    >>> from coursetools.screenshots import screenshot_views
     >>> [view.name for view in screenshot_views()][:2]
     ['00_scalars', '01_images']
 """
@@ -22,8 +22,8 @@ import tempfile
 from itertools import groupby
 from pathlib import Path
 
-from helpers.dashboards import VIEWPORT, VIEWS, View, launch_chromium, open_view
-from helpers.colab import repo_root
+from coursetools.colab import repo_root
+from coursetools.dashboards import VIEWPORT, VIEWS, View, launch_chromium, open_view
 
 COLORS = 256  # a palette PNG: a third of the size, and the dashboards use few colours
 
@@ -84,7 +84,7 @@ def take_screenshot(page, base_url: str, view: View, path: str | Path) -> Path:
 
 
 def take_screenshots(out_dir: str | Path, views: list[View]) -> list[Path]:
-    """Write the course's runs to a temporary folder and photograph ``views`` into ``out_dir``.
+    """Run the chapters in a scratch course and photograph ``views`` into ``out_dir``.
 
     Example:
         >>> take_screenshots("docs/screenshots", screenshot_views())  # doctest: +SKIP
@@ -92,12 +92,16 @@ def take_screenshots(out_dir: str | Path, views: list[View]) -> list[Path]:
     """
     from playwright.sync_api import sync_playwright
 
-    from helpers.course_runs import write_course_runs
-    from helpers.server import TensorBoard
+    from coursetools.chapters import chapter_runs
+    from coursetools.tensorboard import TensorBoard
 
     saved = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
-        runs = write_course_runs(Path(tmp) / "runs")
+        course = Path(tmp) / "course"
+        course.mkdir()
+        (repo_root() / "data").mkdir(exist_ok=True)
+        (course / "data").symlink_to(repo_root() / "data", target_is_directory=True)
+        runs = chapter_runs(course, Path(tmp) / "runs", sorted({view.run for view in views}))
         browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport=VIEWPORT)
@@ -115,7 +119,7 @@ def take_screenshots(out_dir: str | Path, views: list[View]) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m helpers.screenshots [--out DIR] [--only 04_scalars ...]``."""
+    """Command line: ``python -m coursetools.screenshots [--out DIR] [--only 04_scalars ...]``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=screenshot_dir(), help="folder for the PNGs")
     parser.add_argument("--only", nargs="*", metavar="NAME", help="views to take, e.g. 04_scalars")

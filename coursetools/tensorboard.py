@@ -1,7 +1,8 @@
-"""Starting and stopping TensorBoard, always on 127.0.0.1.
+"""TensorBoard servers for the tests and the screenshots (tooling; the chapters use
+`helpers.inline`), always on 127.0.0.1.
 
 Example:
-    >>> from helpers.server import TensorBoard
+    >>> from coursetools.tensorboard import TensorBoard
     >>> with TensorBoard("runs") as tb:  # doctest: +SKIP
     ...     print(tb.url)
     http://127.0.0.1:6006/
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from helpers.distributed import free_port as system_free_port
 from helpers.inline import HOST, answers, end_processes, forget_dead_tensorboards, forgotten_message
 
 DEFAULT_PORT = 6006
@@ -49,7 +51,7 @@ def free_port(preferred: int = DEFAULT_PORT, host: str = HOST) -> int:
     """
     if preferred and port_is_free(preferred, host):
         return preferred
-    return _system_port(host)
+    return system_free_port()
 
 
 class TensorBoard:
@@ -157,9 +159,3 @@ _started: list[TensorBoard] = []
 def _stop_started() -> None:
     for server in list(_started):
         server.stop()
-
-
-def _system_port(host: str = HOST) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]

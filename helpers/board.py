@@ -197,7 +197,7 @@ def _hparams_rows(acc, rel: str) -> list[tuple[str, str, str, str]]:
     from tensorboard.plugins.hparams import plugin_data_pb2
 
     rows = []
-    for tag, content in sorted(_plugin_tags(acc, "hparams").items()):
+    for _, content in sorted(_plugin_tags(acc, "hparams").items()):
         data = plugin_data_pb2.HParamsPluginData.FromString(content)
         if data.HasField("session_start_info"):
             hps = data.session_start_info.hparams

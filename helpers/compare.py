@@ -126,7 +126,7 @@ def train_setting(
     """
     images, labels = train_data
     torch.manual_seed(0)
-    net = Net(images.shape[1], images.shape[-1])
+    net = Net(images.shape[1], images.shape[-1]).to(images.device)  # where the data is
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     loader = make_loader(train_data, batch_size=batch_size, seed=0)
     log_every = max(1, log_every_images // batch_size)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from contextlib import nullcontext
 from datetime import timedelta
@@ -43,13 +44,24 @@ from helpers.data import (
     to_tensors,
 )
 from helpers.model import Net
-from helpers.server import free_port
 from helpers.train import evaluate
 
 
 class JoinError(RuntimeError):
     """The processes of a job did not all start, or lost each other."""
 
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on, picked by the system.
+
+    Example:
+        >>> 0 < free_port() < 65536
+        True
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 def torchrun_command(nproc: int, script_args: list[str], port: int | None = None) -> list[str]:
     """The ``torchrun`` command line that starts ``nproc`` processes of this module on this machine.
@@ -67,7 +79,7 @@ def torchrun_command(nproc: int, script_args: list[str], port: int | None = None
         -m
         helpers.distributed
     """
-    port = port if port is not None else free_port(0)
+    port = port if port is not None else free_port()
     return [sys.executable, "-m", "torch.distributed.run", "--nnodes=1",
             f"--nproc-per-node={nproc}", "--rdzv-backend=c10d",
             f"--rdzv-endpoint=127.0.0.1:{port}", "-m", "helpers.distributed", *script_args]
@@ -177,7 +189,7 @@ def train(args: argparse.Namespace, rank: int, world_size: int, device: torch.de
         except DataNotFoundError as err:
             raise DataNotFoundError(
                 f"{err}\nMake the data ready before training: "
-                "python -m helpers.prepare_data --require"
+                'python -c "from helpers.data import ensure_fashion_mnist; ensure_fashion_mnist()"'
             ) from None
     dist.barrier()  # the others wait until it is there
     images, labels = to_tensors(load_fashion_mnist(train=True, download=False))
@@ -240,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     if "RANK" not in os.environ:  # started without torchrun: a job of one process
         say("Not started by torchrun: training as a single process.")
         os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0",
-                          MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port(0)))
+                          MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()))
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     processes_here = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     cuda = torch.cuda.is_available() and torch.cuda.device_count() >= processes_here

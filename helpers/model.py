@@ -63,10 +63,10 @@ def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
     """Raise a clear `ValueError` unless ``images`` is a batch of shape ``(N, *shape)``, N >= 1.
 
     Example:
-        >>> check_batch(torch.zeros(1, 28, 28), (1, 28, 28))
+        >>> check_batch(torch.zeros(1, 28, 28), (1, 28, 28))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: Expected a batch of images of shape (N, 1, 28, 28), got (1, 28, 28). A single image needs a batch dimension: image.unsqueeze(0).
+        ValueError: Expected a batch of images of shape (N, 1, 28, 28), got (1, 28, 28). ...
     """
     got = tuple(images.shape)
     if len(got) == 4 and got[1:] == tuple(shape) and got[0] >= 1:

@@ -62,6 +62,20 @@ def changed_chapters_note(root: Path) -> list[str]:
             f"`git checkout -- {path}`." for path in paths]
 
 
+TIERS = ("notebooks", "server", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with its tier: nbval's notebook items ``notebooks``; a test module's
+    ``pytestmark`` gives ``server`` or ``browser``; every other test is ``unit``. So
+    ``pytest -m "not browser"`` runs all but what needs Chromium."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebooks)
+        elif not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(pytest.mark.unit)
+
+
 def pytest_report_header(config):
     """Say which chapters differ from the course's committed version, and how to restore them."""
     return changed_chapters_note(ROOT) or None
@@ -131,18 +145,22 @@ def real_copy() -> Path:
 
 @pytest.fixture(scope="session")
 def course_runs(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
-    """Every chapter's run, written in seconds with the chapters' code: (logdir, {name: run})."""
-    from helpers.course_runs import write_course_runs
+    """Every chapter's newest run, as the chapter itself wrote it: (logdir, {name: run}).
+
+    nbval executes the chapters first in this session's scratch course (pytest's testpaths
+    put ``notebooks`` before ``tests``); a chapter without a run there is executed now."""
+    from coursetools.chapters import chapter_runs
+    from helpers.paths import course_dir
 
     logdir = tmp_path_factory.mktemp("course") / "runs"
-    return logdir, write_course_runs(logdir)
+    return logdir, chapter_runs(course_dir(), logdir)
 
 
 @pytest.fixture(scope="session")
 def tensorboard_server(course_runs):
     """A real TensorBoard on 127.0.0.1 for the course's runs; none of its processes outlives
     the session."""
-    from helpers.server import TensorBoard
+    from coursetools.tensorboard import TensorBoard
 
     server = TensorBoard(course_runs[0], port=0, quiet=True)
     try:
@@ -153,53 +171,19 @@ def tensorboard_server(course_runs):
 
 
 @pytest.fixture(scope="session")
-def playwright():
-    """Playwright's sync API, started once for the session."""
-    from playwright.sync_api import sync_playwright
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's ``browser`` is the system's Chromium (`apt-get install chromium`),
+    started with the course's flags; Playwright's own browser download is never used."""
+    from coursetools.dashboards import CHROMIUM, CHROMIUM_ARGS, missing_chromium_message
 
-    with sync_playwright() as playwright:
-        yield playwright
+    if not CHROMIUM.exists():
+        pytest.fail(missing_chromium_message(CHROMIUM))
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")
-def chromium(playwright):
-    """Headless Chromium from the system (`apt-get install chromium`), driven by Playwright."""
-    from helpers.dashboards import launch_chromium
+def browser_context_args(browser_context_args):
+    """Every page of pytest-playwright's ``page`` has the screenshots' window size."""
+    from coursetools.dashboards import VIEWPORT
 
-    try:
-        browser = launch_chromium(playwright)
-    except FileNotFoundError as err:
-        pytest.fail(str(err))
-    try:
-        yield browser
-    finally:
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium, request, tmp_path_factory):
-    """A fresh browser page; when the test fails, a screenshot of it is saved and named."""
-    from helpers.dashboards import VIEWPORT
-
-    context = chromium.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed:
-            folder = tmp_path_factory.getbasetemp() / "browser-failures"
-            folder.mkdir(exist_ok=True)
-            shot = folder / f"{request.node.name}.png".replace("/", "_")
-            page.screenshot(path=str(shot))
-            report.sections.append(("browser screenshot", f"what the browser showed: {shot}"))
-        context.close()
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    """Let fixtures see whether their test failed (``request.node.report_call``)."""
-    report = yield
-    if report.when == "call":
-        item.report_call = report
-    return report
+    return {**browser_context_args, "viewport": VIEWPORT}

@@ -36,4 +36,4 @@ def test_binder_uses_the_course_python_and_prepares_the_data():
     assert (BINDER / "runtime.txt").read_text().strip() == "python-" + python.split("=")[1]
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK), "repo2docker runs postBuild only if it is executable"
-    assert re.search(r"^python -m helpers\.prepare_data --require$", post_build.read_text(), re.M)
+    assert re.search(r"^python -m coursetools\.prepare_data --require$", post_build.read_text(), re.M)

@@ -64,7 +64,8 @@ def test_writer_is_a_context_manager_with_one_event_file(tmp_path):
         writer.add_scalar("loss", 0.1, 3)
     run = next((tmp_path / "demo").iterdir())
     assert len(event_files(run)) == 1
-    assert read_scalars(run) == {".": {"loss": [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3)), (3, pytest.approx(0.1))]}}
+    points = [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3)), (3, pytest.approx(0.1))]
+    assert read_scalars(run) == {".": {"loss": points}}
 
 
 @pytest.fixture
@@ -103,7 +104,8 @@ def test_summarize_reports_every_dashboard_exactly(full_run):
     assert rows[("Text", "notes/text_summary")] == "1 point, step 0"
     assert {t for d, t in rows if d == "PR Curves"} == set(CLASSES)
     assert rows[("PR Curves", "Shirt")] == "1 point, step 0, 127 thresholds"
-    assert rows[("Projector", "default:00000")] == "8 points x 784 dims, labels for 8 rows, sprite of 28x28 thumbnails"
+    assert rows[("Projector", "default:00000")] == (
+        "8 points x 784 dims, labels for 8 rows, sprite of 28x28 thumbnails")
     assert rows[("HParams", "session")] == "lr=0.01, optimizer=adam"
     assert rows[("HParams", "experiment")] == "metrics: hparam/accuracy"
 

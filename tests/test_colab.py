@@ -28,17 +28,18 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from PIL import Image
 
-from helpers.colab import (
+from coursetools.colab import (
     BUILD_COMMAND,
     GUARD_LINE,
     TARGET_DIR,
-    TOOLING,
     build_all,
     build_chapter,
     edition,
     helpers_sources,
     main,
 )
+
+pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -93,16 +94,33 @@ def test_colab_editions_are_up_to_date():
     assert not stale, f"{TARGET_DIR}/{', '.join(stale)} out of date: {redo}"
 
 
-def test_no_chapter_needs_the_tooling_the_colab_edition_leaves_out():
-    modules = {name.removesuffix(".py") for name in TOOLING}
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+def imported_helpers(code: str) -> set[str]:
+    """The ``helpers`` modules that ``code`` imports."""
+    import re
+
+    found = set(re.findall(r"\bhelpers\.(\w+)", code))
+    for names in re.findall(r"from helpers import ([\w, ]+)", code):
+        found |= {name.strip() for name in names.split(",")}
+    return found
+
+
+def test_helpers_holds_what_the_chapters_import_and_no_tooling():
+    sources = {name.removesuffix(".py"): text for name, text in helpers_sources(ROOT).items()}
+    needed = set()
+    for path in NOTEBOOKS:
         code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
                          if c.cell_type == "code")
-        used = {m for m in modules if f"helpers.{m}" in code}
-        assert not used, f"{path.name} uses {used}, which the Colab edition does not carry"
-    for name, text in helpers_sources(ROOT).items():
-        used = {m for m in modules if f"helpers.{m}" in text or f"from helpers import {m}" in text}
-        assert not used, f"helpers/{name} imports {used}, which the Colab edition does not carry"
+        assert "coursetools" not in code, f"{path.name} uses the tooling, which Colab lacks"
+        needed |= imported_helpers(code)
+    while True:  # and what those modules import in turn
+        more = set().union(*(imported_helpers(sources[m]) for m in needed if m in sources))
+        if more <= needed:
+            break
+        needed |= more
+    for name, text in sources.items():
+        assert "coursetools" not in text, f"helpers/{name}.py imports the tooling"
+    unused = set(sources) - needed - {"__init__"}
+    assert not unused, f"no chapter needs helpers/{unused}: tooling belongs in coursetools/"
 
 
 def test_built_notebook_runs_alone_offline_and_replaces_an_older_helpers(tmp_path):
@@ -160,7 +178,7 @@ def test_regular_notebook_alone_stops_with_what_to_do(tmp_path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     [error] = [o for o in code[0].outputs if o.output_type == "error"]
     assert error.ename == "SystemExit"
-    assert "colab/ folder" in error.evalue and "make lab" in error.evalue
+    assert "edition from colab/" in error.evalue and "make lab" in error.evalue
     everything = json.dumps([c.get("outputs", []) for c in code])
     assert "ModuleNotFoundError" not in everything and "Traceback" not in everything
     assert all(c.execution_count is None for c in code[1:]), "cells after the message ran"

@@ -1,7 +1,7 @@
 """A real browser (headless Chromium) renders every dashboard with what a person looks for.
 
 One TensorBoard and one Chromium serve the whole session; each view opens in a fresh page,
-and a failing view leaves a screenshot of what the browser showed (named in the report).
+and a failing view leaves a screenshot of what the browser showed in test-results/.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from helpers.dashboards import CHROMIUM, VIEWPORT, VIEWS, View, launch_chromium, open_view
-from helpers.screenshots import take_screenshot
+from coursetools.dashboards import CHROMIUM, VIEWPORT, VIEWS, View, launch_chromium, open_view
+from coursetools.screenshots import take_screenshot
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=lambda view: view.name)

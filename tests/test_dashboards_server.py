@@ -1,6 +1,6 @@
 """A real TensorBoard serves every dashboard the course writes, with exactly what was written.
 
-The course's runs are written by the chapters' code (`helpers.course_runs`); what was
+The runs are the chapters' own (`coursetools.chapters`: nbval's execution, or one here); what was
 written is read back from the event files with TensorBoard's Python reader; the server
 (which reads them with its own data server) must answer the same through its HTTP API.
 """
@@ -17,16 +17,13 @@ from pathlib import Path
 import pytest
 from tensorboard.util import tensor_util
 
+from coursetools.chapters import chapter_value
+from coursetools.dashboards import VIEWS
+from helpers import distributed
 from helpers.board import find_runs, load_run
-from helpers.course_runs import (
-    DISTRIBUTED_EPOCHS,
-    DISTRIBUTED_IMAGES,
-    N_POINTS,
-    SWEEP_SETTINGS,
-    sweep_run_name,
-)
-from helpers.dashboards import VIEWS
 from helpers.data import CLASSES
+
+pytestmark = pytest.mark.server
 
 
 def get(server, route: str, body: dict | None = None, **params):
@@ -180,9 +177,10 @@ def test_hparams_list_every_session(tensorboard_server, course_runs):
         "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"],
         "startIndex": 0, "sliceSize": 100, "aggregationType": "AGGREGATION_AVG"})
     sessions = {s["name"]: g["hparams"] for g in groups["sessionGroups"] for s in g["sessions"]}
-    sweep = runs["06_comparing_runs"].relative_to(logdir).as_posix()
-    assert sessions == {f"{sweep}/{sweep_run_name(lr, bs)}": {"lr": lr, "batch_size": bs}
-                        for lr, bs in SWEEP_SETTINGS}
+    sweep = runs["06_comparing_runs"]
+    assert set(sessions) == {p.relative_to(logdir).as_posix() for p in sweep.iterdir() if p.is_dir()}
+    settings = chapter_value("06_comparing_runs", "SETTINGS")  # the chapter's (lr, batch size)
+    assert sorted((h["lr"], h["batch_size"]) for h in sessions.values()) == sorted(settings)
     for group in groups["sessionGroups"]:
         acc = load_run(logdir / group["name"])
         shown = {m["name"]["tag"]: m["value"] for m in group["metricValues"]}
@@ -194,7 +192,8 @@ def test_distributed_run_is_one_event_file_counting_every_image(course_runs):
     run = course_runs[1]["07_distributed"]
     assert find_runs(run) == [run] and len(list(run.iterdir())) == 1
     [*_, last] = load_run(run).Scalars("images seen")
-    assert last.value == DISTRIBUTED_IMAGES * DISTRIBUTED_EPOCHS  # every image, counted by rank 0
+    job = distributed.parse_args([])  # the chapter runs the script with its defaults
+    assert last.value == job.train_size * job.epochs  # every image, counted by rank 0
     assert "RANK" not in os.environ, "writing the course's runs left the job's environment behind"
 
 
@@ -202,13 +201,14 @@ def test_projector_serves_every_point_with_labels_and_thumbnails(tensorboard_ser
     logdir, runs = course_runs
     run = runs["03_projector"].relative_to(logdir).as_posix()
     assert get(tensorboard_server, "plugin/projector/runs") == [run]
+    n_points = chapter_value("03_projector", "N_POINTS")
     [embedding] = get(tensorboard_server, "plugin/projector/info", run=run)["embeddings"]
-    assert embedding["tensorShape"] == [N_POINTS, 784]
+    assert embedding["tensorShape"] == [n_points, 784]
     name = embedding["tensorName"]
     tensor = get(tensorboard_server, "plugin/projector/tensor", run=run, name=name)
-    assert len(tensor) == N_POINTS * 784 * 4  # float32
+    assert len(tensor) == n_points * 784 * 4  # float32
     labels = get(tensorboard_server, "plugin/projector/metadata", run=run, name=name).decode()
-    assert len(labels.splitlines()) == N_POINTS
+    assert len(labels.splitlines()) == n_points
     assert set(labels.splitlines()) <= set(CLASSES)
     sprite = get(tensorboard_server, "plugin/projector/sprite_image", run=run, name=name)
     assert sprite[:8] == b"\x89PNG\r\n\x1a\n"

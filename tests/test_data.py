@@ -7,15 +7,15 @@ import shutil
 
 import pytest
 import torch
+from conftest import idx_bytes
 from torchvision.datasets import FakeData
 
-from conftest import idx_bytes
 from helpers import data
 from helpers.data import (
     CLASSES,
+    RAW_FILES,
     CorruptDataError,
     DataNotFoundError,
-    RAW_FILES,
     ensure_fashion_mnist,
     load_cifar10,
     load_dataset,

@@ -13,7 +13,8 @@ import torch
 
 from helpers import distributed
 from helpers.board import event_files, read_scalars, summary_rows
-from helpers.server import free_port
+
+pytestmark = pytest.mark.server
 
 TIMEOUT = 120  # seconds for a whole torchrun job; a hang fails the test instead of blocking CI
 
@@ -95,7 +96,7 @@ def one_of_two_ranks(monkeypatch):
     monkeypatch.setenv("LOCAL_RANK", "0")
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
-    monkeypatch.setenv("MASTER_PORT", str(free_port(0)))
+    monkeypatch.setenv("MASTER_PORT", str(distributed.free_port()))
 
 
 def test_uneven_split_fails_before_joining(one_of_two_ranks, tmp_path, capsys):
@@ -123,7 +124,7 @@ def test_missing_data_says_how_to_get_it(tmp_path, no_local_copy):
     assert job.returncode == 1
     assert "Not started by torchrun: training as a single process." in job.stdout
     assert "Fashion-MNIST is not available" in job.stderr
-    assert "python -m helpers.prepare_data --require" in job.stderr
+    assert "from helpers.data import ensure_fashion_mnist; ensure_fashion_mnist()" in job.stderr
     assert not (tmp_path / "data").exists() and not (tmp_path / "runs").exists()
 
 

@@ -27,7 +27,7 @@ from coursetools.jupyterlab import (
     watch_prompts,
 )
 
-pytestmark = pytest.mark.learner_path
+pytestmark = [pytest.mark.browser, pytest.mark.learner_path]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "01_write_images"
@@ -35,14 +35,14 @@ BASE_URL = "/user/learner/"
 
 
 @pytest.fixture
-def hosted(tmp_path, chromium):
+def hosted(tmp_path, browser):
     """A course copy served by JupyterLab under ``/user/learner/``, and a page that can reach
     nothing on this machine but that JupyterLab."""
     course = tmp_path / "Mý Course"
     copy_course(ROOT, course)
     lab = start_lab(course, tmp_path / "scratch", base_url=BASE_URL,
                     extra_env={"PYTHONPATH": str(course)})
-    context = chromium.new_context(viewport={"width": 1280, "height": 960})
+    context = browser.new_context(viewport={"width": 1280, "height": 960})
     page = context.new_page()
     blocked = []
     other_port = re.compile(rf"^https?://(127\.0\.0\.1|localhost):(?!{lab.port}/)\d+/")

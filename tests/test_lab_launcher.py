@@ -26,6 +26,8 @@ from coursetools.lab import (
     parse_args,
 )
 
+pytestmark = pytest.mark.server
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -8,12 +8,12 @@ import nbformat
 import pytest
 from PIL import Image
 
-from helpers.dashboards import VIEWPORT
-from helpers.screenshots import screenshot_views
+from coursetools.dashboards import VIEWPORT
+from coursetools.screenshots import screenshot_views
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWS = screenshot_views(ROOT / "notebooks")
-RENEW = "run `make screenshots` (python -m helpers.screenshots) and commit docs/screenshots/"
+RENEW = "run `make screenshots` (python -m coursetools.screenshots) and commit docs/screenshots/"
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=lambda view: view.name)
@@ -49,4 +49,4 @@ def test_the_readme_shows_every_screenshot_and_how_to_renew_them():
     readme = (ROOT / "README.md").read_text()
     for view in VIEWS:
         assert f"](docs/screenshots/{view.name}.png)" in readme, view.name
-    assert "make screenshots" in readme and "python -m helpers.screenshots" in readme
+    assert "make screenshots" in readme and "python -m coursetools.screenshots" in readme

@@ -14,8 +14,10 @@ import psutil
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
+from coursetools.tensorboard import TensorBoard, free_port
 from helpers.inline import answers, prepare_tensorboard_magic
-from helpers.server import TensorBoard, free_port
+
+pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,7 +105,7 @@ def test_stop_leaves_no_process_and_no_record(logdir):
 
 
 def test_a_tensorboard_left_running_stops_when_python_exits(logdir):
-    code = ("from helpers.server import TensorBoard\n"
+    code = ("from coursetools.tensorboard import TensorBoard\n"
             f"board = TensorBoard({str(logdir)!r}, port=0, quiet=True)\n"
             "print(board.process.pid, board.port, flush=True)\n")  # exits without stop()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
