@@ -23,7 +23,8 @@ from helpers.paths import course_dir
 # Keep every event, not TensorBoard's default sample (e.g. only 10 images per tag).
 _KEEP_ALL = {"compressedHistograms": 0, "images": 0, "audio": 0, "scalars": 0,
              "histograms": 0, "tensors": 0}
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+"""A run's name: letters, digits, '_', '-' or '.', never a path."""
 
 
 class LogDirError(OSError):
@@ -52,7 +53,7 @@ def new_run_dir(name: str, root: str | Path | None = None) -> Path:
         >>> new_run_dir("01_write_images")  # doctest: +SKIP
         PosixPath('.../runs/01_write_images/20261123-141502')
     """
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not RUN_NAME.match(name):
         raise ValueError(
             f"Run name {name!r} must be a plain name of letters, digits, '_', '-' or '.', "
             "e.g. '04_training'."
@@ -104,6 +105,32 @@ def event_files(run_dir: str | Path) -> list[Path]:
         [PosixPath('runs/01_write_images/20261123-141502/events.out.tfevents...')]
     """
     return sorted(Path(run_dir).glob("events.out.tfevents.*"))
+
+
+def damaged_event_files(run_dir: str | Path) -> list[tuple[Path, int]]:
+    """The event files of one run that are cut short or corrupted, each with how many of
+    its records can be read: TensorBoard silently stops reading a file at the first bad
+    record, so every point after it is missing.
+
+    Example:
+        >>> damaged_event_files("runs/04_training/20261123-141502")  # doctest: +SKIP
+        []
+    """
+    from tensorboard.compat.tensorflow_stub import errors
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import PyRecordReader_New
+
+    damaged = []
+    for path in event_files(run_dir):
+        reader, readable = PyRecordReader_New(str(path), 0, None, None), 0
+        try:
+            while True:
+                reader.GetNext()
+                readable += 1
+        except errors.OutOfRangeError:
+            continue  # read to the end: whole
+        except errors.DataLossError:
+            damaged.append((path, readable))
+    return damaged
 
 
 def find_runs(logdir: str | Path) -> list[Path]:
@@ -245,6 +272,9 @@ def summary_rows(logdir: str | Path) -> list[tuple[str, str, str, str]]:
         tags = acc.Tags()
         n_files = len(event_files(run))
         rows.append(("(run)", rel, "", f"{n_files} event file{'s' if n_files != 1 else ''}"))
+        for path, readable in damaged_event_files(run):
+            rows.append(("(run)", rel, "", f"DAMAGED {path.name}: only its first {readable} "
+                         "records can be read, later points are missing; run the chapter again"))
         for tag in sorted(tags["scalars"]):
             rows.append(("Scalars", rel, tag, _steps([e.step for e in acc.Scalars(tag)])))
         for tag in sorted(tags["images"]):

@@ -19,10 +19,10 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 
-from helpers.board import find_runs
+from helpers.board import RUN_NAME, event_files, find_runs
 from helpers.data import CLASSES, make_loader
-from helpers.model import Net
-from helpers.train import accuracy, fit, predict_probs
+from helpers.model import Net, evaluating
+from helpers.train import fit
 
 Data = tuple[torch.Tensor, torch.Tensor]
 
@@ -63,16 +63,25 @@ def add_hparams_to_run(
         writer.file_writer.add_summary(summary)
 
 
-def loss_and_accuracy(net: nn.Module, data: Data) -> tuple[float, float]:
-    """Mean cross-entropy loss and accuracy of ``net`` on in-memory ``(images, labels)``.
+def loss_and_accuracy(net: nn.Module, data: Data, batch_size: int = 1000) -> tuple[float, float]:
+    """Mean cross-entropy loss and accuracy of ``net`` on in-memory ``(images, labels)``,
+    computed from the model's outputs (``F.cross_entropy``), so a very wrong, very sure
+    prediction counts in full, however large its loss.
 
     Example:
         >>> loss, acc = loss_and_accuracy(Net(), (torch.zeros(4, 1, 28, 28), torch.arange(4)))
         >>> round(loss), 0 <= acc <= 1  # an untrained net: about ln(10) = 2.3
         (2, True)
     """
-    probs, labels = predict_probs(net, [data])
-    return F.nll_loss(probs.clamp_min(1e-12).log(), labels).item(), accuracy(probs, labels)
+    images, labels = data
+    total, correct = 0.0, 0
+    with evaluating(net):
+        for i in range(0, len(images), batch_size):
+            logits = net(images[i:i + batch_size])
+            truth = labels[i:i + batch_size].to(logits.device)
+            total += F.cross_entropy(logits, truth, reduction="sum").item()
+            correct += (logits.argmax(dim=1) == truth).sum().item()
+    return total / len(labels), correct / len(labels)
 
 
 def every_n_steps(optimizer: torch.optim.Optimizer, n: int, callback: Callable[[int], None]):
@@ -124,6 +133,16 @@ def train_setting(
         >>> train_setting("runs/06_sweep", "lr0.01_bs128", 0.01, 128, train, test)  # doctest: +SKIP
         {'test accuracy': 0.7575, 'test loss': 0.66}
     """
+    run = Path(sweep_dir) / name
+    if not isinstance(name, str) or not RUN_NAME.match(name):
+        raise ValueError(f"Run name {name!r} must be a plain name of letters, digits, '_', '-' "
+                         "or '.', e.g. 'lr0.01_bs128': each setting's run goes directly in the "
+                         "sweep's folder.")
+    if run.exists() and any(run.iterdir()):
+        raise FileExistsError(
+            f"{run} already holds a run: training into it again would mix two runs in one "
+            "folder. Run the cell that makes RUN_DIR again first (a new sweep folder), "
+            "then this one.")
     images, labels = train_data
     torch.manual_seed(0)
     net = Net(images.shape[1], images.shape[-1]).to(images.device)  # where the data is
@@ -171,6 +190,10 @@ def sweep_problems(sweep_dir: str | Path, names: Sequence[str],
     problems += [f"stray: {path.name}" for path in sorted(sweep_dir.iterdir())
                  if path.name not in names]
     allowed = {sweep_dir / name for name in names} | {sweep_dir / sub for sub in allowed_sub_runs}
+    for name in names:
+        count = len(event_files(sweep_dir / name)) if sweep_dir / name in runs else 0
+        if count > 1:
+            problems.append(f"mixed runs: {name} has {count} event files (trained twice?)")
     for run in sorted(runs - allowed - {sweep_dir}):
         rel = run.relative_to(sweep_dir)
         if rel.parts[0] in names:  # runs inside a stray folder are reported with the folder

@@ -258,7 +258,14 @@ def load_cifar10(
 
 
 DATASETS = ("fashion-mnist", "cifar10")
-IMAGE_SHAPES: dict[str, tuple[int, int]] = {"fashion-mnist": (1, 28), "cifar10": (3, 32)}
+class _PerDataset(dict):
+    """A dict by dataset name that names the choices when asked for another one."""
+
+    def __missing__(self, name):
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {tuple(self)}.")
+
+
+IMAGE_SHAPES: dict[str, tuple[int, int]] = _PerDataset({"fashion-mnist": (1, 28), "cifar10": (3, 32)})
 """(channels, side) of each dataset's images, for ``Net(*IMAGE_SHAPES[DATASET])``."""
 
 

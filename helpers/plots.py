@@ -94,6 +94,25 @@ def grid_shape(n: int, max_cols: int = 4) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
+def check_classes_cover(net: nn.Module, images: torch.Tensor, classes: Sequence[str]) -> None:
+    """Raise a clear `ValueError` unless there is a class name for each of ``net``'s outputs
+    (so a figure can name whatever the model predicts), checked on ``images``.
+
+    Example:
+        >>> from helpers.model import Net
+        >>> check_classes_cover(Net(), torch.zeros(1, 1, 28, 28), ["a", "b"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: The model has 10 outputs but 2 class names were given: ...
+    """
+    with evaluating(net):
+        outputs = net(images[:1].to(device_of(net))).shape[-1]
+    if len(classes) < outputs:
+        raise ValueError(f"The model has {outputs} outputs but {len(classes)} class names were "
+                         "given: pass one name per output, e.g. the `classes` that load_dataset "
+                         "returns.")
+
+
 def plot_classes_preds(
     net: nn.Module,
     images: torch.Tensor,
@@ -124,6 +143,7 @@ def plot_classes_preds(
             f"got values from {int(labels.min())} to {int(labels.max())}."
         )
     preds, probs = images_to_probs(net, images)
+    check_classes_cover(net, images[:1], classes)
     rows, cols = grid_shape(len(images), max_cols)
     fig = Figure(figsize=(1.75 * cols, 2.1 * rows), dpi=100, layout="constrained")
     images = images.detach().cpu()

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from helpers.model import device_of, evaluating
 from helpers.paths import course_dir
-from helpers.plots import plot_classes_preds
+from helpers.plots import check_classes_cover, plot_classes_preds
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 
@@ -184,6 +184,8 @@ def fit(
                        leave=False, mininterval=1.0, file=sys.stdout)  # not a red stderr box
         for images, labels in batches:
             images, labels = images.to(device), labels.to(device)
+            if result.steps == 0 and writer is not None:
+                check_classes_cover(net, images, classes)  # before training, not at a figure
             optimizer.zero_grad()
             outputs = net(images)
             loss = F.cross_entropy(outputs, labels)
@@ -230,7 +232,7 @@ def evaluate(net: nn.Module, data: tuple[torch.Tensor, torch.Tensor], batch_size
     return accuracy(*predict_probs(net, batches))
 
 
-def checkpoint_path(name: str = "fashion_mnist_net.pt") -> Path:
+def checkpoint_path(name: str = "fashion-mnist_net.pt") -> Path:
     """Where trained weights are kept: ``checkpoints/`` at the course's root.
 
     Example:
@@ -241,30 +243,66 @@ def checkpoint_path(name: str = "fashion_mnist_net.pt") -> Path:
 
 
 def save_weights(net: nn.Module, path: str | Path | None = None) -> Path:
-    """Save ``net``'s weights (its ``state_dict``) and return the file.
+    """Save ``net``'s weights (its ``state_dict``) and return the file. The file is written
+    under a temporary name of its own and then renamed, so a crash never leaves half a file
+    and two processes saving at once never collide.
 
     Example:
         >>> save_weights(net)  # doctest: +SKIP
-        PosixPath('.../checkpoints/fashion_mnist_net.pt')
+        PosixPath('.../checkpoints/fashion-mnist_net.pt')
     """
+    import os
+    import tempfile
+
     path = Path(path) if path is not None else checkpoint_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(net.state_dict(), tmp)
-    tmp.replace(path)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(net.state_dict(), file)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
+class WeightsError(ValueError):
+    """A weights file that cannot be loaded into the model: what is wrong, and what to do."""
+
+
 def load_weights(net: nn.Module, path: str | Path | None = None) -> nn.Module:
-    """Load weights saved by `save_weights` into ``net`` safely (``weights_only=True``).
+    """Load weights saved by `save_weights` into ``net`` safely (``weights_only=True``:
+    plain tensors only, never code from the file).
 
     Example:
         >>> load_weights(Net())  # doctest: +SKIP
         Net(...)
     """
     path = Path(path) if path is not None else checkpoint_path()
+    redo = ("Delete it and run chapter 04 again (it saves the weights), or train here.")
+    if path.is_dir():
+        raise WeightsError(f"{path} is a folder, not a weights file: pass the .pt file itself.")
     if not path.exists():
         raise FileNotFoundError(f"No saved weights at {path}: run chapter 04 first, or train here.")
-    state = torch.load(path, map_location=device_of(net), weights_only=True)
-    net.load_state_dict(state)
+    try:
+        state = torch.load(path, map_location=device_of(net), weights_only=True)
+    except Exception as err:  # noqa: BLE001 - torch's messages would advise unsafe loading
+        import zipfile
+
+        pickled_objects = zipfile.is_zipfile(path) and (
+            "weights_only" in str(err) or "Unsupported global" in str(err))
+        kind = ("holds a whole pickled model or other objects, not plain weights (the course "
+                "never loads those: loading them can run code)" if pickled_objects
+                else f"is damaged or not a weights file ({type(err).__name__})")
+        raise WeightsError(f"{path} {kind}. {redo}") from None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WeightsError(f"{path} does not hold a model's weights (a state_dict). {redo}")
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as err:
+        detail = str(err).split("\n\t", 1)[-1].split("\n")[0][:300]
+        raise WeightsError(
+            f"{path} holds weights of another model than this {type(net).__name__} ({detail}). "
+            f"Pass the model they were saved from, or: {redo}") from None
     return net

@@ -86,3 +86,41 @@ def test_pr_curves_chapter_runs_standalone_without_chapter_04(tmp_path):
     runs = list((tmp_path / "runs" / "05_pr_curves").iterdir())
     assert len(runs) == 1 and list((tmp_path / "runs").iterdir()) == [runs[0].parent]
     assert (tmp_path / "checkpoints" / "fashion-mnist_net.pt").exists()
+
+
+def stored_text(name: str) -> str:
+    """Everything a chapter's stored outputs print."""
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_chapter_05s_stored_numbers_come_from_chapter_04s_stored_run():
+    # 05 loads the weights 04 saves: its stored accuracy must be 04's last, so re-executing
+    # one without the other (python -m coursetools.execute 04 05) cannot go unnoticed
+    last_04 = re.findall(r"epoch \d+: test accuracy ([\d.]+)%", stored_text("04_training"))[-1]
+    text_05 = stored_text("05_pr_curves")
+    overall = re.search(r"^test accuracy: ([\d.]+)%", text_05, re.M).group(1)
+    assert overall == last_04, f"05 stores {overall} %, 04's run ended at {last_04} %"
+    per_class = [float(v) for v in re.findall(r"^  \S.*?\s+([\d.]+)%$", text_05, re.M)]
+    assert len(per_class) == 10  # the test set has 1,000 of each class: their mean is the whole
+    assert abs(sum(per_class) / 10 - float(overall)) < 0.1
+
+
+def test_chapter_05s_stored_accuracy_is_what_todays_code_gives():
+    # nbval ignores 05's accuracy (it differs slightly between machines); within a
+    # tolerance it must still be what chapter 04 and 05's code give today
+    import torch
+
+    from coursetools.chapters import execute_missing
+    from helpers.data import load_dataset, make_loader, to_tensors
+    from helpers.model import Net
+    from helpers.paths import course_dir
+    from helpers.train import accuracy, checkpoint_path, load_weights, predict_probs
+
+    execute_missing(course_dir(), ["04_training"])  # nbval's run of 04 in this session, or now
+    net = load_weights(Net(), checkpoint_path())
+    images, labels = to_tensors(load_dataset("fashion-mnist", train=False)[0])
+    with torch.no_grad():
+        today = 100 * accuracy(*predict_probs(net, make_loader((images, labels), 1000, shuffle=False)))
+    stored = float(re.search(r"^test accuracy: ([\d.]+)%", stored_text("05_pr_curves"), re.M).group(1))
+    assert abs(today - stored) <= 1.0, f"05 stores {stored} %, today's code gives {today:.1f} %"

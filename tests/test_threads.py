@@ -19,7 +19,10 @@ from helpers.threads import ThreadsForLoad
 
 @pytest.fixture(autouse=True)
 def torch_threads_restored():
-    """Each test starts from torch's own thread count and a fresh shared instance."""
+    """Each test starts from torch's own thread count (not one the session's loaders lowered
+    on a busy moment) and a fresh shared instance."""
+    if threads._shared is not None:
+        torch.set_num_threads(threads._shared.ceiling)
     before = torch.get_num_threads()
     threads._shared = None
     yield

@@ -1,0 +1,182 @@
+"""What a learner can plausibly get wrong gets a clear message, and nothing is silently mixed.
+
+Damaged checkpoints, a sweep cell run twice, run names that are paths, two processes saving
+at once, too few class names, an unknown dataset, a damaged event file; and the numbers
+the course logs are the true ones (the test loss of a very wrong, very sure model).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.tensorboard import SummaryWriter
+
+from helpers.board import summarize
+from helpers.compare import loss_and_accuracy, sweep_problems, train_setting
+from helpers.data import CLASSES, IMAGE_SHAPES, make_loader
+from helpers.model import Net
+from helpers.plots import plot_classes_preds
+from helpers.train import WeightsError, checkpoint_path, fit, load_weights, save_weights
+
+# --- checkpoints --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved(tmp_path):
+    return save_weights(Net(), tmp_path / "net.pt")
+
+
+def damaged(saved, how: str):
+    data = saved.read_bytes()
+    blobs = {"empty": b"", "random bytes": os.urandom(4096), "truncated": data[: len(data) // 2]}
+    saved.write_bytes(blobs[how])
+    return saved
+
+
+@pytest.mark.parametrize("how", ["empty", "random bytes", "truncated"])
+def test_a_damaged_checkpoint_says_delete_it_and_never_advises_unsafe_loading(saved, how):
+    with pytest.raises(WeightsError) as caught:
+        load_weights(Net(), damaged(saved, how))
+    message = str(caught.value)
+    assert "is damaged or not a weights file" in message and "run chapter 04 again" in message
+    assert "weights_only=False" not in message and "Traceback" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_whole_pickled_model_is_refused_without_running_it(tmp_path):
+    path = tmp_path / "model.pt"
+    torch.save(Net(), path)
+    with pytest.raises(WeightsError, match="whole pickled model.*never loads those") as caught:
+        load_weights(Net(), path)
+    assert "weights_only=False" not in str(caught.value)
+
+
+def test_weights_of_another_architecture_name_the_mismatch(tmp_path):
+    path = save_weights(Net(3, 32), tmp_path / "cifar.pt")
+    with pytest.raises(WeightsError, match=r"another model than this Net \(.*size mismatch"):
+        load_weights(Net(1, 28), path)
+
+
+def test_a_folder_or_a_file_without_weights_says_what_it_is(tmp_path):
+    with pytest.raises(WeightsError, match="is a folder, not a weights file"):
+        load_weights(Net(), tmp_path)
+    torch.save({"step": 3}, tmp_path / "notes.pt")
+    with pytest.raises(WeightsError, match="does not hold a model's weights"):
+        load_weights(Net(), tmp_path / "notes.pt")
+
+
+def test_the_default_checkpoint_is_the_one_the_chapters_save():
+    dataset = "fashion-mnist"  # chapter 04: save_weights(net, checkpoint_path(f"{DATASET}_net.pt"))
+    assert checkpoint_path() == checkpoint_path(f"{dataset}_net.pt")
+
+
+SAVER = """
+import sys
+from helpers.model import Net
+from helpers.train import save_weights
+for _ in range(60):
+    save_weights(Net(), sys.argv[1])
+"""
+
+
+def test_two_processes_saving_one_checkpoint_never_collide(tmp_path):
+    path = tmp_path / "net.pt"
+    jobs = [subprocess.Popen([sys.executable, "-c", SAVER, str(path)], stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    errors = [job.communicate(timeout=300)[1] for job in jobs]
+    assert [job.returncode for job in jobs] == [0, 0], errors
+    load_weights(Net(), path)  # whole
+    assert [p.name for p in tmp_path.iterdir()] == ["net.pt"]  # no temporary file left
+
+
+# --- a sweep ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    return (x[:48], y[:48]), (x[48:], y[48:])
+
+
+@pytest.mark.parametrize("name", ["../escaped", "/tmp/absolute", "", "a/b"])
+def test_a_sweep_run_name_must_be_a_plain_name(tmp_path, tiny, name):
+    with pytest.raises(ValueError, match="must be a plain name"):
+        train_setting(tmp_path / "sweep", name, 0.01, 16, *tiny)
+    assert not (tmp_path / "escaped").exists()
+
+
+def test_training_a_setting_twice_refuses_to_mix_two_runs(tmp_path, tiny):
+    sweep = tmp_path / "sweep"
+    train_setting(sweep, "lr0.01_bs16", 0.01, 16, *tiny)
+    with pytest.raises(FileExistsError, match="would mix two runs.*makes RUN_DIR again"):
+        train_setting(sweep, "lr0.01_bs16", 0.01, 16, *tiny)
+    assert sweep_problems(sweep, ["lr0.01_bs16"]) == []
+
+
+def test_sweep_problems_names_a_run_written_twice(tmp_path):
+    for _ in range(2):
+        with SummaryWriter(str(tmp_path / "lr0.01_bs16")) as writer:
+            writer.add_scalar("test accuracy", 0.5, 1)
+    assert sweep_problems(tmp_path, ["lr0.01_bs16"]) == [
+        "mixed runs: lr0.01_bs16 has 2 event files (trained twice?)"]
+
+
+class Sure(nn.Module):
+    """A model that is certain of class 0 (logits 0 and -100): wrong on every other label."""
+
+    def forward(self, images):
+        logits = torch.full((len(images), 10), -100.0)
+        logits[:, 0] = 0.0
+        return logits
+
+
+def test_the_logged_test_loss_is_the_true_cross_entropy_however_large():
+    images, labels = torch.zeros(4, 1, 28, 28), torch.tensor([0, 1, 1, 1])
+    loss, accuracy = loss_and_accuracy(Sure(), (images, labels))
+    assert loss == pytest.approx(3 * 100 / 4, rel=1e-4)  # far above a clamp's 27.6 per image
+    assert accuracy == 0.25 and math.isfinite(loss)
+
+
+# --- class names, datasets, event files -----------------------------------------------------
+
+
+def test_too_few_class_names_fail_before_training_not_at_the_first_figure(tmp_path):
+    x, y = torch.randn(32, 1, 28, 28), torch.randint(0, 3, (32,))
+    net = Net()
+    before = [p.detach().clone() for p in net.parameters()]
+    with SummaryWriter(str(tmp_path)) as writer, pytest.raises(ValueError, match=(
+            "10 outputs but 3 class names")):
+        fit(net, make_loader((x, y), batch_size=8), torch.optim.SGD(net.parameters(), 0.1),
+            writer=writer, log_every=1, figure_every=1000, classes=CLASSES[:3], progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))  # nothing trained
+    with pytest.raises(ValueError, match="one name per output"):
+        plot_classes_preds(net, x[:4], torch.tensor([0, 1, 2, 0]), CLASSES[:3])
+
+
+def test_an_unknown_dataset_names_the_choices():
+    choices = r"choose one of \('fashion-mnist', 'cifar10'\)"
+    with pytest.raises(ValueError, match=rf"Unknown dataset 'mnist'; {choices}"):
+        IMAGE_SHAPES["mnist"]
+
+
+@pytest.mark.parametrize("damage", ["cut short", "corrupted"])
+def test_a_damaged_event_file_is_named_in_the_summary(tmp_path, damage):
+    with SummaryWriter(str(tmp_path)) as writer:
+        for step in range(50):
+            writer.add_scalar("loss", 1.0 / (step + 1), step)
+    [path] = list(tmp_path.glob("events.out.tfevents.*"))
+    data = bytearray(path.read_bytes())
+    if damage == "cut short":
+        del data[-7:]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    table = summarize(tmp_path)
+    assert f"DAMAGED {path.name}: only its first" in table and "points are missing" in table
