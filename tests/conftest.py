@@ -76,6 +76,37 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.unit)
 
 
+TIER_SECONDS = pytest.StashKey[dict]()
+
+
+def tier_of(item) -> str:
+    """The tier a collected test belongs to (see `pytest_collection_modifyitems`)."""
+    return next((t for t in ("browser", *TIERS[:-1], "unit") if item.get_closest_marker(t)), "unit")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Add each test's time (setup, call and teardown) to its tier's."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        seconds = item.config.stash.setdefault(TIER_SECONDS, {})
+        tier = tier_of(item)
+        seconds[tier] = seconds.get(tier, 0.0) + time.perf_counter() - start
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say how long each tier took, so a slow one shows."""
+    seconds = config.stash.get(TIER_SECONDS, {})
+    if seconds:
+        parts = ", ".join(f"{tier} {seconds[tier]:.0f} s" for tier in
+                          ("unit", "notebooks", "server", "browser") if tier in seconds)
+        terminalreporter.write_line(f"time per tier: {parts}")
+
+
 def pytest_report_header(config):
     """Say which chapters differ from the course's committed version, and how to restore them."""
     return changed_chapters_note(ROOT) or None
