@@ -156,7 +156,7 @@ def load_run(run_dir: str | Path):
     """
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    acc = EventAccumulator(str(run_dir), size_guidance=_KEEP_ALL)
+    acc = EventAccumulator(str(run_folder(run_dir)), size_guidance=_KEEP_ALL)
     acc.Reload()
     return acc
 
@@ -168,9 +168,14 @@ def read_scalars(logdir: str | Path) -> dict[str, dict[str, list[tuple[int, floa
         >>> read_scalars("runs/06_comparing_runs/20261123-141502")  # doctest: +SKIP
         {'lr0.01_bs32': {'loss/train': [(100, 0.91), ...]}, ...}
     """
-    logdir = Path(logdir)
+    logdir = run_folder(logdir)
+    runs = find_runs(logdir)
+    if not runs:
+        raise FileNotFoundError(f"No TensorBoard event files under {logdir}: run the cells that "
+                                "write them first (and flush or close the writer).")
     out: dict[str, dict[str, list[tuple[int, float]]]] = {}
-    for run in find_runs(logdir):
+    for run in runs:
+        _warn_about(run, logdir)
         acc = load_run(run)
         tags = acc.Tags()["scalars"]
         if tags:
@@ -178,6 +183,43 @@ def read_scalars(logdir: str | Path) -> dict[str, dict[str, list[tuple[int, floa
                 tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in sorted(tags)
             }
     return out
+
+
+def run_folder(logdir) -> Path:
+    """``logdir`` as a folder that holds runs, with a clear error if it is not one. A
+    `SummaryWriter` stands for its folder (``writer.log_dir``).
+
+    Example:
+        >>> run_folder("no/such/run")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: No folder no/such/run: pass the run directory a writer wrote to (writer.log_dir).
+    """
+    if isinstance(logdir, SummaryWriter):
+        logdir = logdir.log_dir
+    if not isinstance(logdir, str | Path):
+        raise TypeError(f"Pass a run folder (a path, or writer.log_dir), not {type(logdir).__name__}.")
+    logdir = Path(logdir)
+    if logdir.is_file():
+        raise NotADirectoryError(f"{logdir} is a file: pass the folder that holds it "
+                                 f"({logdir.parent}).")
+    if not logdir.is_dir():
+        raise FileNotFoundError(f"No folder {logdir}: pass the run directory a writer wrote to "
+                                "(writer.log_dir).")
+    return logdir
+
+
+def _warn_about(run: Path, logdir: Path) -> None:
+    """Warn, naming the run, when its points are incomplete or mixed from two writers."""
+    import warnings
+
+    name = _rel(run, logdir)
+    for path, readable in damaged_event_files(run):
+        warnings.warn(f"run {name}: {path.name} is damaged; only its first {readable} records "
+                      "can be read, later points are missing.", stacklevel=3)
+    if len(event_files(run)) > 1:
+        warnings.warn(f"run {name} has {len(event_files(run))} event files: two writers (or two "
+                      "runs) wrote into one folder, so their points are mixed.", stacklevel=3)
 
 
 def _rel(run: Path, logdir: Path) -> str:
@@ -256,9 +298,7 @@ def summary_rows(logdir: str | Path) -> list[tuple[str, str, str, str]]:
         >>> summary_rows("runs/02_graph/20261123-141502")  # doctest: +SKIP
         [('Graphs', '.', 'Net', 'model graph, 1 event file'), ...]
     """
-    logdir = Path(logdir)
-    if not logdir.is_dir():
-        raise FileNotFoundError(f"{logdir} does not exist: pass the run directory a writer wrote to.")
+    logdir = run_folder(logdir)
     runs = find_runs(logdir)
     if not runs:
         raise FileNotFoundError(

@@ -184,7 +184,11 @@ def sweep_problems(sweep_dir: str | Path, names: Sequence[str],
         >>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
         []
     """
+    if isinstance(names, str):
+        raise TypeError(f"Pass the run names as a list, e.g. [{names!r}], not one string.")
     sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"No sweep folder {sweep_dir}: run the cells that train the sweep.")
     runs = set(find_runs(sweep_dir))
     problems = [f"missing run: {name}" for name in names if sweep_dir / name not in runs]
     problems += [f"stray: {path.name}" for path in sorted(sweep_dir.iterdir())

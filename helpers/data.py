@@ -279,6 +279,10 @@ def load_dataset(
         >>> len(data), classes[0]  # doctest: +SKIP
         (10000, 'T-shirt/top')
     """
+    if not isinstance(train, bool):
+        raise TypeError(f"train must be True or False, got {train!r}.")
+    if root is not None and Path(root).is_file():
+        raise NotADirectoryError(f"root {root} is a file: pass the folder the data goes in.")
     if name == "fashion-mnist":
         return load_fashion_mnist(train=train, root=root), CLASSES
     if name == "cifar10":
@@ -345,8 +349,13 @@ def make_loader(
     if not isinstance(num_workers, int) or num_workers < 0:
         raise ValueError(f"num_workers must be a whole number >= 0, got {num_workers!r}")
     generator = torch.Generator().manual_seed(seed)
-    if isinstance(data, tuple):
-        images, labels = data
+    if isinstance(data, list | tuple) and len(data) == 2:
+        images, labels = (torch.as_tensor(t) for t in data)  # numpy arrays and lists too
+        if images.dim() < 2 or labels.dim() != 1:
+            raise ValueError(f"Pass (images, labels): images of shape (N, ...) and one label per "
+                             f"image, got shapes {tuple(images.shape)} and {tuple(labels.shape)}.")
+        if len(labels) == 0:
+            raise ValueError("(images, labels) are empty: there is nothing to load.")
         if len(images) != len(labels):
             raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
         dataset = TensorDataset(images, labels)

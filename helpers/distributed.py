@@ -79,6 +79,10 @@ def torchrun_command(nproc: int, script_args: list[str], port: int | None = None
         -m
         helpers.distributed
     """
+    if isinstance(script_args, str):
+        raise TypeError(f"Pass the script's arguments as a list, e.g. {script_args.split()!r}.")
+    if not isinstance(nproc, int) or nproc < 1:
+        raise ValueError(f"nproc must be a whole number >= 1 (processes to start), got {nproc!r}.")
     port = port if port is not None else free_port()
     return [sys.executable, "-m", "torch.distributed.run", "--nnodes=1",
             f"--nproc-per-node={nproc}", "--rdzv-backend=c10d",

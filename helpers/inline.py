@@ -416,7 +416,9 @@ def show_tensorboard(logdir: str | Path, dashboard: str = "",
         ...
         FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
     """
-    logdir = Path(logdir)
+    logdir = Path(getattr(logdir, "log_dir", logdir))  # a SummaryWriter stands for its folder
+    if logdir.is_file():
+        raise NotADirectoryError(f"{logdir} is a file: show its folder ({logdir.parent}).")
     if not logdir.is_dir():
         raise FileNotFoundError(
             f"No folder {logdir} to show in TensorBoard: run the cells above first, "

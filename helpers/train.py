@@ -172,6 +172,10 @@ def fit(
     """
     if log_every < 1 or figure_every < 1 or epochs < 1:
         raise ValueError("epochs, log_every and figure_every must be at least 1.")
+    mine = {id(p) for p in net.parameters()}
+    if not any(id(p) in mine for group in optimizer.param_groups for p in group["params"]):
+        raise ValueError("The optimizer holds none of this model's parameters (was it made for "
+                         "another Net?): create it after the model, e.g. Adam(net.parameters()).")
     if writer is not None and figure_every and classes is None:
         raise ValueError("Pass classes=... so the predictions figures can name the classes.")
     device = device_of(net)
@@ -184,8 +188,10 @@ def fit(
                        leave=False, mininterval=1.0, file=sys.stdout)  # not a red stderr box
         for images, labels in batches:
             images, labels = images.to(device), labels.to(device)
-            if result.steps == 0 and writer is not None:
-                check_classes_cover(net, images, classes)  # before training, not at a figure
+            if result.steps == 0:  # before training, not at a figure or mid-epoch
+                check_labels(net, images, labels)
+                if writer is not None:
+                    check_classes_cover(net, images, classes)
             optimizer.zero_grad()
             outputs = net(images)
             loss = F.cross_entropy(outputs, labels)
@@ -216,6 +222,28 @@ def fit(
                 writer.flush()
     result.seconds = time.perf_counter() - start
     return result
+
+
+def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> None:
+    """Raise a clear `ValueError` unless ``labels`` are whole class numbers the model can output.
+
+    Example:
+        >>> from helpers.model import Net
+        >>> check_labels(Net(), torch.zeros(2, 1, 28, 28), torch.tensor([1, 10]))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: Labels must be class numbers 0..9 (the model has 10 outputs), got 1..10. ...
+    """
+    if labels.dtype.is_floating_point or labels.dtype == torch.bool or labels.dim() != 1:
+        raise ValueError(f"Labels must be one whole class number per image (a 1-D long tensor), "
+                         f"got {labels.dtype} of shape {tuple(labels.shape)}: use labels.long(), "
+                         "or labels.argmax(dim=1) for one-hot labels.")
+    with evaluating(net):
+        outputs = net(images[:1]).shape[-1]
+    if len(labels) and (labels.min() < 0 or labels.max() >= outputs):
+        raise ValueError(f"Labels must be class numbers 0..{outputs - 1} (the model has {outputs} "
+                         f"outputs), got {int(labels.min())}..{int(labels.max())}. Count classes "
+                         "from 0.")
 
 
 def evaluate(net: nn.Module, data: tuple[torch.Tensor, torch.Tensor], batch_size: int = 1000) -> float:
@@ -254,8 +282,17 @@ def save_weights(net: nn.Module, path: str | Path | None = None) -> Path:
     import os
     import tempfile
 
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"save_weights(model, path): pass the model itself (e.g. net), not a "
+                        f"{type(net).__name__}.")
     path = Path(path) if path is not None else checkpoint_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: pass a file name, e.g. {path / 'net.pt'}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OSError(f"Cannot save weights to {path}: {err.strerror or err}. Pick a folder you "
+                      "can write to.") from None
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
@@ -279,6 +316,9 @@ def load_weights(net: nn.Module, path: str | Path | None = None) -> nn.Module:
         >>> load_weights(Net())  # doctest: +SKIP
         Net(...)
     """
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"load_weights(model, path): pass the model first (e.g. Net()), then the "
+                        f"file; got a {type(net).__name__} as the model.")
     path = Path(path) if path is not None else checkpoint_path()
     redo = ("Delete it and run chapter 04 again (it saves the weights), or train here.")
     if path.is_dir():

@@ -180,3 +180,87 @@ def test_a_damaged_event_file_is_named_in_the_summary(tmp_path, damage):
     path.write_bytes(bytes(data))
     table = summarize(tmp_path)
     assert f"DAMAGED {path.name}: only its first" in table and "points are missing" in table
+
+
+# --- reading runs back, and what a learner passes by mistake --------------------------------
+
+
+def test_reading_a_folder_that_is_not_a_run_says_what_to_pass(tmp_path):
+    from helpers.board import load_run, read_scalars
+
+    for read in (summarize, read_scalars, load_run):
+        with pytest.raises(FileNotFoundError, match="No folder .*writer.log_dir"):
+            read(tmp_path / "runz")
+        with pytest.raises(TypeError, match="Pass a run folder"):
+            read(None)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="No TensorBoard event files"):
+        read_scalars(tmp_path / "empty")
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    assert "Scalars" in summarize(writer)  # a writer stands for its folder
+    [path] = (tmp_path / "run").glob("events.*")
+    with pytest.raises(NotADirectoryError, match="is a file: pass the folder"):
+        summarize(path)
+
+
+def test_read_scalars_warns_about_mixed_and_damaged_runs(tmp_path):
+    from helpers.board import read_scalars
+
+    for _ in range(2):
+        with SummaryWriter(str(tmp_path)) as writer:
+            writer.add_scalar("loss", 1.0, 0)
+    with pytest.warns(UserWarning, match="2 event files: two writers"):
+        read_scalars(tmp_path)
+
+
+def test_loading_into_something_that_is_not_a_model_is_not_called_damage(saved):
+    with pytest.raises(TypeError, match="pass the model first"):
+        load_weights(Net().state_dict(), saved)
+    assert saved.exists()
+    with pytest.raises(TypeError, match="pass the model itself"):
+        save_weights(Net().state_dict(), saved)
+
+
+@pytest.mark.parametrize(("labels", "match"), [
+    (torch.arange(1, 9) % 11 + 2, "class numbers 0..9"),
+    (torch.zeros(8), "use labels.long()"),
+])
+def test_bad_labels_fail_before_training(labels, match):
+    net = Net()
+    with pytest.raises(ValueError, match=match):
+        fit(net, [(torch.zeros(8, 1, 28, 28), labels)], torch.optim.SGD(net.parameters(), 0.1),
+            progress=False)
+
+
+def test_an_optimizer_of_another_model_is_named():
+    net = Net()
+    with pytest.raises(ValueError, match="holds none of this model's parameters"):
+        fit(net, [], torch.optim.SGD(Net().parameters(), 0.1), progress=False)
+
+
+def test_one_string_where_a_list_belongs_is_refused(tmp_path):
+    from helpers.distributed import torchrun_command
+
+    with pytest.raises(TypeError, match=r"as a list, e\.g\. \['--epochs', '1'\]"):
+        torchrun_command(2, "--epochs 1")
+    with pytest.raises(ValueError, match="nproc must be a whole number >= 1"):
+        torchrun_command(0, [])
+    with pytest.raises(TypeError, match="as a list"):
+        sweep_problems(tmp_path, "lr0.01_bs128")
+
+
+def test_loaders_take_what_a_learner_has_and_refuse_what_is_wrong():
+    import numpy as np
+
+    from helpers.data import load_dataset
+
+    x, y = torch.zeros(6, 1, 28, 28), torch.arange(6)
+    assert len(list(make_loader([x, y], batch_size=4))) == 2  # a list works like a tuple
+    assert len(list(make_loader((x.numpy(), np.arange(6)), batch_size=4))) == 2
+    with pytest.raises(ValueError, match="Pass \\(images, labels\\)"):
+        make_loader((y, x))
+    with pytest.raises(ValueError, match="are empty"):
+        make_loader((x[:0], y[:0]))
+    with pytest.raises(TypeError, match="train must be True or False"):
+        load_dataset("fashion-mnist", train="False")
