@@ -94,6 +94,9 @@ def make_writer(name: str, root: str | Path | None = None, **kwargs) -> SummaryW
         >>> with make_writer("00_setup") as writer:  # doctest: +SKIP
         ...     writer.add_scalar("demo/value", 1.0, global_step=0)
     """
+    if "log_dir" in kwargs or "logdir" in kwargs:
+        raise TypeError("make_writer picks the run's folder itself (runs/<name>/<date>-<time>): "
+                        "pass a name, and root=... for another runs folder.")
     return SummaryWriter(log_dir=str(new_run_dir(name, root)), **kwargs)
 
 
@@ -352,6 +355,10 @@ def format_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
         -  -
         a  1
     """
+    short = [row for row in rows if len(row) < len(header)]
+    if short:
+        raise ValueError(f"Every row needs {len(header)} cells, one per column of {header}; "
+                         f"got {short[0]!r}.")
     table = [header, tuple("-" * len(h) for h in header), *rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     return "\n".join(

@@ -80,7 +80,7 @@ def make_transform(channels: int = 1) -> transforms.Compose:
         torch.Size([1, 28, 28])
     """
     if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got {channels}")
+        raise ValueError(f"channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got {channels!r}")
     return transforms.Compose(
         [transforms.ToTensor(), transforms.Normalize((0.5,) * channels, (0.5,) * channels)]
     )
@@ -308,9 +308,19 @@ def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
         images = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
         images = images.float().div_(255).sub_(0.5).div_(0.5).contiguous()
         return images, torch.as_tensor(dataset.targets, dtype=torch.long)
+    if isinstance(dataset, tuple | list) and len(dataset) == 2 \
+            and all(isinstance(t, torch.Tensor) for t in dataset):
+        raise TypeError("These are already (images, labels) tensors: use them directly.")
     if len(dataset) == 0:
-        raise ValueError("The dataset is empty.")
+        raise ValueError("The dataset is empty: check how it was loaded or selected.")
     items = [dataset[i] for i in range(len(dataset))]
+    if not isinstance(items[0][0], torch.Tensor):
+        raise TypeError(f"The dataset gives {type(items[0][0]).__name__} images, not tensors: "
+                        "load it with a transform, e.g. transform=make_transform(1).")
+    shapes = {tuple(image.shape) for image, _ in items}
+    if len(shapes) > 1:
+        raise ValueError(f"The images have different shapes {sorted(shapes)[:3]}: resize them to "
+                         "one size in the dataset's transform.")
     images = torch.stack([torch.as_tensor(image) for image, _ in items])
     return images, torch.as_tensor([int(label) for _, label in items], dtype=torch.long)
 

@@ -37,6 +37,11 @@ class Net(nn.Module):
 
     def __init__(self, in_channels: int = 1, image_size: int = 28, num_classes: int = 10) -> None:
         super().__init__()
+        for name, value in (("in_channels", in_channels), ("image_size", image_size),
+                            ("num_classes", num_classes)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise TypeError(f"{name} must be a whole number >= 1, got {value!r}: for a "
+                                "dataset's images use Net(*IMAGE_SHAPES[DATASET]).")
         side = _size_after_convs(image_size)
         if side < 1:
             raise ValueError(f"image_size must be at least 16 for this network, got {image_size}")
@@ -68,6 +73,12 @@ def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
         ...
         ValueError: Expected a batch of images of shape (N, 1, 28, 28), got (1, 28, 28). ...
     """
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"Expected a batch of images as a tensor, got a {type(images).__name__}: "
+                        "use torch.stack(list_of_images), or torch.as_tensor(array).")
+    if not images.dtype.is_floating_point:
+        raise ValueError(f"Expected float images, got {images.dtype} (raw pixels?): convert the "
+                         "dataset with to_tensors(dataset), or use its transform.")
     got = tuple(images.shape)
     if len(got) == 4 and got[1:] == tuple(shape) and got[0] >= 1:
         return
@@ -76,11 +87,16 @@ def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
         hint = " A single image needs a batch dimension: image.unsqueeze(0)."
         if len(got) == 2:
             hint = " A single image needs channel and batch dimensions: image[None, None]."
+    elif len(got) == 4 and got[-1] == shape[0] and got[1:3] == tuple(shape[1:]):
+        hint = " The channels come last: move them with images.permute(0, 3, 1, 2)."
     elif len(got) == 4 and got[1] != shape[0]:
         hint = (f" The images have {got[1]} channel(s) but the model expects {shape[0]}:"
                 " build it with Net(in_channels=..., image_size=...) to match the dataset.")
     elif len(got) == 4 and got[0] == 0:
-        hint = " The batch is empty."
+        hint = " The batch is empty: check the slice or loader that made it."
+    elif len(got) == 4 and got[1] == shape[0]:
+        hint = (f" The images are {got[2]}x{got[3]} but the model expects {shape[1]}x{shape[2]}:"
+                " build it with Net(*IMAGE_SHAPES[DATASET]) for the dataset you load.")
     raise ValueError(f"Expected a batch of images of shape (N, {', '.join(map(str, shape))}), "
                      f"got {got}.{hint}")
 

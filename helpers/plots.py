@@ -90,6 +90,8 @@ def grid_shape(n: int, max_cols: int = 4) -> tuple[int, int]:
     """
     if n < 1:
         raise ValueError(f"Need at least one image, got {n}.")
+    if not isinstance(max_cols, int) or max_cols < 1:
+        raise ValueError(f"max_cols must be a whole number >= 1, got {max_cols!r}")
     cols = min(n, max_cols)
     return math.ceil(n / cols), cols
 

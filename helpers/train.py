@@ -40,6 +40,10 @@ def predict_probs(net: nn.Module, batches: Batches) -> tuple[torch.Tensor, torch
         >>> torch.allclose(probs.sum(dim=1), torch.ones(2))
         True
     """
+    if isinstance(batches, tuple) and len(batches) == 2 and isinstance(batches[0], torch.Tensor):
+        raise TypeError("predict_probs takes batches (a loader, or a list of (images, labels)), "
+                        "not one (images, labels) pair: wrap it as [(images, labels)], or use "
+                        "evaluate(net, (images, labels)).")
     device = device_of(net)
     all_probs, all_labels = [], []
     with evaluating(net):
@@ -170,6 +174,9 @@ def fit(
         >>> fit(net, make_loader(train), torch.optim.Adam(net.parameters()), writer=writer)  # doctest: +SKIP
         FitResult(steps=1875, ...)
     """
+    if not all(isinstance(v, int) for v in (epochs, log_every, figure_every)):
+        raise TypeError(f"epochs, log_every and figure_every must be whole numbers, got "
+                        f"{epochs!r}, {log_every!r}, {figure_every!r}.")
     if log_every < 1 or figure_every < 1 or epochs < 1:
         raise ValueError("epochs, log_every and figure_every must be at least 1.")
     mine = {id(p) for p in net.parameters()}
@@ -254,7 +261,15 @@ def evaluate(net: nn.Module, data: tuple[torch.Tensor, torch.Tensor], batch_size
         >>> 0 <= evaluate(Net(), (torch.zeros(3, 1, 28, 28), torch.tensor([0, 1, 2]))) <= 1
         True
     """
+    if not (isinstance(data, tuple | list) and len(data) == 2):
+        raise TypeError("evaluate takes the test data as (images, labels) tensors, e.g. from "
+                        "to_tensors(test_set); for a loader use predict_probs.")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     images, labels = data
+    if len(images) != len(labels) or len(labels) == 0:
+        raise ValueError(f"{len(images)} test images but {len(labels)} labels: they must match "
+                         "and not be empty.")
     batches = ((images[i:i + batch_size], labels[i:i + batch_size])
                for i in range(0, len(images), batch_size))
     return accuracy(*predict_probs(net, batches))

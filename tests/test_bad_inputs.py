@@ -264,3 +264,50 @@ def test_loaders_take_what_a_learner_has_and_refuse_what_is_wrong():
         make_loader((x[:0], y[:0]))
     with pytest.raises(TypeError, match="train must be True or False"):
         load_dataset("fashion-mnist", train="False")
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: Net(IMAGE_SHAPES["fashion-mnist"]), r"Net\(\*IMAGE_SHAPES\[DATASET\]\)"),
+    (lambda: Net(1, 28.0), "image_size must be a whole number"),
+    (lambda: Net()(torch.zeros(2, 1, 28, 28, dtype=torch.uint8)), "to_tensors"),
+    (lambda: Net()(torch.zeros(2, 1, 28, 28).numpy()), "as a tensor"),
+    (lambda: Net()(torch.zeros(2, 28, 28, 1)), r"permute\(0, 3, 1, 2\)"),
+    (lambda: Net(3, 32)(torch.zeros(2, 3, 28, 28)), "28x28 but the model expects 32x32"),
+])
+def test_a_model_given_the_wrong_thing_says_what_to_do(make, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        make()
+
+
+def test_evaluating_and_predicting_with_the_wrong_container_say_which_to_use():
+    from helpers.train import evaluate, predict_probs
+
+    x, y = torch.zeros(4, 1, 28, 28), torch.arange(4)
+    with pytest.raises(TypeError, match="use evaluate"):
+        predict_probs(Net(), (x, y))
+    with pytest.raises(TypeError, match="for a loader use predict_probs"):
+        evaluate(Net(), make_loader((x, y)))
+    with pytest.raises(ValueError, match="batch_size must be a whole number"):
+        evaluate(Net(), (x, y), batch_size=0)
+    with pytest.raises(ValueError, match="4 test images but 3 labels"):
+        evaluate(Net(), (x, y[:3]))
+    net = Net()
+    with pytest.raises(TypeError, match="must be whole numbers"):
+        fit(net, make_loader((x, y)), torch.optim.SGD(net.parameters(), 0.1), epochs="3")
+
+
+def test_writers_tables_and_figures_say_what_they_need(tmp_path):
+    from helpers.board import format_table, make_writer
+    from helpers.data import make_transform, to_tensors
+
+    with pytest.raises(TypeError, match="picks the run's folder itself"):
+        make_writer("demo", root=tmp_path, log_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="needs 3 cells"):
+        format_table([("a", "b")], ("x", "y", "z"))
+    with pytest.raises(ValueError, match="got '1'"):
+        make_transform("1")
+    x, y = torch.zeros(4, 1, 28, 28), torch.arange(4)
+    with pytest.raises(TypeError, match="already \\(images, labels\\) tensors"):
+        to_tensors((x, y))
+    with pytest.raises(ValueError, match="max_cols must be a whole number"):
+        plot_classes_preds(Net(), x, y, CLASSES, max_cols=0)
