@@ -134,6 +134,17 @@ def train_setting(
         {'test accuracy': 0.7575, 'test loss': 0.66}
     """
     run = Path(sweep_dir) / name
+    if Path(sweep_dir).is_file():
+        raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, e.g. 0.01, got {lr!r}")
+    for what, pair in (("train_data", train_data), ("test_data", test_data)):
+        if not (isinstance(pair, tuple | list) and len(pair) == 2
+                and all(isinstance(t, torch.Tensor) for t in pair)):
+            raise TypeError(f"{what} must be (images, labels) tensors, e.g. to_tensors(dataset).")
+        if len(pair[0]) != len(pair[1]) or len(pair[1]) == 0:
+            raise ValueError(f"{what} has {len(pair[0])} images and {len(pair[1])} labels: they "
+                             "must match and not be empty.")
     if not isinstance(name, str) or not RUN_NAME.match(name):
         raise ValueError(f"Run name {name!r} must be a plain name of letters, digits, '_', '-' "
                          "or '.', e.g. 'lr0.01_bs128': each setting's run goes directly in the "

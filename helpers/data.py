@@ -358,6 +358,8 @@ def make_loader(
         raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     if not isinstance(num_workers, int) or num_workers < 0:
         raise ValueError(f"num_workers must be a whole number >= 0, got {num_workers!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed must be a whole number, got {seed!r}")
     generator = torch.Generator().manual_seed(seed)
     if isinstance(data, list | tuple) and len(data) == 2:
         images, labels = (torch.as_tensor(t) for t in data)  # numpy arrays and lists too

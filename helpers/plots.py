@@ -45,7 +45,9 @@ def matplotlib_imshow(img: torch.Tensor, one_channel: bool = False, ax: Axes | N
         )
     if not one_channel and img.shape[0] != 3:
         raise ValueError(
-            f"A colour image needs 3 channels, got {img.shape[0]}: pass one_channel=True for grey images."
+            f"A colour image needs 3 channels first, got shape {tuple(img.shape)}: "
+            + ("move the channels first with img.permute(2, 0, 1)." if img.shape[-1] == 3
+               else "pass one_channel=True for grey images.")
         )
     if ax is None:
         ax = Figure(figsize=(4, 4)).add_subplot()

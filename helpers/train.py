@@ -116,6 +116,9 @@ def add_pr_curves(
     Example:
         >>> add_pr_curves(writer, probs, labels, CLASSES)  # doctest: +SKIP
     """
+    if not isinstance(writer, SummaryWriter):
+        raise TypeError(f"add_pr_curves needs a SummaryWriter first (e.g. make_writer(...)), got "
+                        f"{type(writer).__name__}.")
     probs, labels = torch.as_tensor(probs).detach().cpu(), torch.as_tensor(labels).detach().cpu()
     check_probs_and_labels(probs, labels, len(classes))
     for i, name in enumerate(classes):
@@ -179,6 +182,10 @@ def fit(
                         f"{epochs!r}, {log_every!r}, {figure_every!r}.")
     if log_every < 1 or figure_every < 1 or epochs < 1:
         raise ValueError("epochs, log_every and figure_every must be at least 1.")
+    if isinstance(train_loader, torch.utils.data.Dataset) and not isinstance(
+            train_loader, torch.utils.data.DataLoader):
+        raise TypeError("fit takes batches, not a dataset: wrap it as make_loader(dataset, "
+                        "batch_size=...), or make_loader(to_tensors(dataset), ...) for speed.")
     mine = {id(p) for p in net.parameters()}
     if not any(id(p) in mine for group in optimizer.param_groups for p in group["params"]):
         raise ValueError("The optimizer holds none of this model's parameters (was it made for "

@@ -311,3 +311,35 @@ def test_writers_tables_and_figures_say_what_they_need(tmp_path):
         to_tensors((x, y))
     with pytest.raises(ValueError, match="max_cols must be a whole number"):
         plot_classes_preds(Net(), x, y, CLASSES, max_cols=0)
+
+
+def test_a_sweep_setting_is_checked_before_it_trains(tmp_path, tiny):
+    for lr in ("0.01", -0.01, 0):
+        with pytest.raises(ValueError, match="lr must be a positive number"):
+            train_setting(tmp_path / "sweep", "bad", lr, 16, *tiny)
+    (train_x, train_y), (test_x, test_y) = tiny
+    with pytest.raises(ValueError, match="test_data has 16 images and 15 labels"):
+        train_setting(tmp_path / "sweep", "bad", 0.01, 16, (train_x, train_y), (test_x, test_y[:15]))
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError, match="is a file: pass the sweep's folder"):
+        train_setting(tmp_path / "file", "bad", 0.01, 16, *tiny)
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_more_mix_ups_get_their_fix(tmp_path):
+    from torchvision.datasets import FakeData
+
+    from helpers.data import make_transform
+    from helpers.plots import matplotlib_imshow
+    from helpers.train import add_pr_curves
+
+    with pytest.raises(ValueError, match=r"img\.permute\(2, 0, 1\)"):
+        matplotlib_imshow(torch.zeros(28, 28, 3))
+    with pytest.raises(TypeError, match="needs a SummaryWriter first"):
+        add_pr_curves(None, torch.full((2, 10), 0.1), torch.tensor([0, 1]), CLASSES)
+    with pytest.raises(ValueError, match="seed must be a whole number, got '0'"):
+        make_loader((torch.zeros(2, 1, 28, 28), torch.arange(2)), seed="0")
+    net = Net()
+    fake = FakeData(4, (1, 28, 28), transform=make_transform(1))
+    with pytest.raises(TypeError, match="fit takes batches, not a dataset"):
+        fit(net, fake, torch.optim.SGD(net.parameters(), 0.1), progress=False)
