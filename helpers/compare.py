@@ -109,6 +109,39 @@ def every_n_steps(optimizer: torch.optim.Optimizer, n: int, callback: Callable[[
     return optimizer.register_step_post_hook(hook)
 
 
+def check_setting(sweep_dir: str | Path, name: str, lr: float, train_data: Data,
+                  test_data: Data) -> None:
+    """Raise a clear error for a setting `train_setting` cannot train: before any training.
+
+    Example:
+        >>> check_setting("runs/06_sweep", "../escaped", 0.01, train, test)  # doctest: +SKIP
+        Traceback (most recent call last):
+        ...
+        ValueError: Run name '../escaped' must be a plain name ...
+    """
+    if Path(sweep_dir).is_file():
+        raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, e.g. 0.01, got {lr!r}")
+    for what, pair in (("train_data", train_data), ("test_data", test_data)):
+        if not (isinstance(pair, tuple | list) and len(pair) == 2
+                and all(isinstance(t, torch.Tensor) for t in pair)):
+            raise TypeError(f"{what} must be (images, labels) tensors, e.g. to_tensors(dataset).")
+        if len(pair[0]) != len(pair[1]) or len(pair[1]) == 0:
+            raise ValueError(f"{what} has {len(pair[0])} images and {len(pair[1])} labels: they "
+                             "must match and not be empty.")
+    if not isinstance(name, str) or not RUN_NAME.match(name):
+        raise ValueError(f"Run name {name!r} must be a plain name of letters, digits, '_', '-' "
+                         "or '.', e.g. 'lr0.01_bs128': each setting's run goes directly in the "
+                         "sweep's folder.")
+    run = Path(sweep_dir) / name
+    if run.exists() and any(run.iterdir()):
+        raise FileExistsError(
+            f"{run} already holds a run: training into it again would mix two runs in one "
+            "folder. Run the cell that makes RUN_DIR again first (a new sweep folder), "
+            "then this one.")
+
+
 def train_setting(
     sweep_dir: str | Path,
     name: str,
@@ -133,27 +166,7 @@ def train_setting(
         >>> train_setting("runs/06_sweep", "lr0.01_bs128", 0.01, 128, train, test)  # doctest: +SKIP
         {'test accuracy': 0.7575, 'test loss': 0.66}
     """
-    run = Path(sweep_dir) / name
-    if Path(sweep_dir).is_file():
-        raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, e.g. 0.01, got {lr!r}")
-    for what, pair in (("train_data", train_data), ("test_data", test_data)):
-        if not (isinstance(pair, tuple | list) and len(pair) == 2
-                and all(isinstance(t, torch.Tensor) for t in pair)):
-            raise TypeError(f"{what} must be (images, labels) tensors, e.g. to_tensors(dataset).")
-        if len(pair[0]) != len(pair[1]) or len(pair[1]) == 0:
-            raise ValueError(f"{what} has {len(pair[0])} images and {len(pair[1])} labels: they "
-                             "must match and not be empty.")
-    if not isinstance(name, str) or not RUN_NAME.match(name):
-        raise ValueError(f"Run name {name!r} must be a plain name of letters, digits, '_', '-' "
-                         "or '.', e.g. 'lr0.01_bs128': each setting's run goes directly in the "
-                         "sweep's folder.")
-    if run.exists() and any(run.iterdir()):
-        raise FileExistsError(
-            f"{run} already holds a run: training into it again would mix two runs in one "
-            "folder. Run the cell that makes RUN_DIR again first (a new sweep folder), "
-            "then this one.")
+    check_setting(sweep_dir, name, lr, train_data, test_data)
     images, labels = train_data
     torch.manual_seed(0)
     net = Net(images.shape[1], images.shape[-1]).to(images.device)  # where the data is
