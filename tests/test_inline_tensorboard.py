@@ -130,18 +130,25 @@ def test_a_tensorboard_that_cannot_start_says_why_in_place_of_the_frame(kernel):
         and "pip install tensorboard" in shown[-1] and "Traceback" not in text(outputs)
 
 
-def test_a_kernel_shut_down_while_tensorboard_starts_leaves_nothing(course):
+def run_then_shut_down(course, code: str, check=lambda: None) -> None:
+    """Run ``code`` in a fresh kernel in ``course``, call ``check``, shut the kernel down as
+    JupyterLab does, and wait (up to 15 s) until none of the course's TensorBoards is left."""
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(course), env=env)
     try:
-        run_cell(client, "from helpers.inline import show_tensorboard\n"
-                         "board = show_tensorboard('runs/00_setup')")
+        run_cell(client, code)
+        check()
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
     deadline = time.monotonic() + 15
     while tensorboards_of(course) and time.monotonic() < deadline:
         time.sleep(0.2)
+
+
+def test_a_kernel_shut_down_while_tensorboard_starts_leaves_nothing(course):
+    run_then_shut_down(course, "from helpers.inline import show_tensorboard\n"
+                               "board = show_tensorboard('runs/00_setup')")
     assert not tensorboards_of(course), "a TensorBoard that was still starting outlived its kernel"
 
 
@@ -179,17 +186,10 @@ def test_stop_tensorboards_stops_only_this_kernels(kernel, course):
 
 def test_the_kernels_tensorboards_stop_with_it(course):
     # the `kernel` fixture's own check: nothing of the course runs once the kernel has shut down
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
-    manager, client = start_new_kernel(kernel_name="python3", cwd=str(course), env=env)
-    try:
-        run_cell(client, SHOW)
+    def one_running():
         assert len(tensorboards_of(course)) == 1
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
-    deadline = time.monotonic() + 15
-    while tensorboards_of(course) and time.monotonic() < deadline:
-        time.sleep(0.2)
+
+    run_then_shut_down(course, SHOW, check=one_running)
     assert not tensorboards_of(course)
 
 
