@@ -58,6 +58,9 @@ def new_run_dir(name: str, root: str | Path | None = None) -> Path:
             f"Run name {name!r} must be a plain name of letters, digits, '_', '-' or '.', "
             "e.g. '04_training'."
         )
+    if len(name) > 100:
+        raise ValueError(f"Run name of {len(name)} characters is too long for a folder name: "
+                         "keep it under 100, e.g. '04_training'.")
     folder = (Path(root) if root is not None else runs_root()) / name
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
@@ -107,6 +110,9 @@ def event_files(run_dir: str | Path) -> list[Path]:
         >>> event_files("runs/01_write_images/20261123-141502")  # doctest: +SKIP
         [PosixPath('runs/01_write_images/20261123-141502/events.out.tfevents...')]
     """
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"No run folder {run_dir}: pass the folder a writer wrote to "
+                                "(writer.log_dir).")
     return sorted(Path(run_dir).glob("events.out.tfevents.*"))
 
 
@@ -245,7 +251,11 @@ def _projector_rows(run: Path, rel: str) -> list[tuple[str, str, str, str]]:
     config_path = run / "projector_config.pbtxt"
     if not config_path.exists():
         return []
-    config = text_format.Parse(config_path.read_text(), ProjectorConfig())
+    try:
+        config = text_format.Parse(config_path.read_text(), ProjectorConfig())
+    except text_format.ParseError:
+        return [("Projector", rel, "", "DAMAGED projector_config.pbtxt: the Projector shows "
+                 "nothing; run the cell that calls add_embedding again, into a new run")]
     rows = []
     for emb in config.embeddings:
         tensor_file = run / emb.tensor_path
@@ -355,7 +365,7 @@ def format_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
         -  -
         a  1
     """
-    short = [row for row in rows if len(row) < len(header)]
+    short = [row for row in rows if len(row) != len(header)]
     if short:
         raise ValueError(f"Every row needs {len(header)} cells, one per column of {header}; "
                          f"got {short[0]!r}.")

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,7 +31,8 @@ Data = tuple[torch.Tensor, torch.Tensor]
 
 def log_histograms(writer: SummaryWriter, net: nn.Module, step: int) -> None:
     """One histogram per layer of its weights (``weights/<layer>``) and, once there are
-    any, of their gradients (``gradients/<layer>``). Biases are left out.
+    any, of their gradients (``gradients/<layer>``). Biases are left out, and so is a
+    layer with NaN or huge values (a diverged run's histograms stop where it broke).
 
     Example:
         >>> with SummaryWriter("runs/demo") as writer:  # doctest: +SKIP
@@ -39,9 +42,33 @@ def log_histograms(writer: SummaryWriter, net: nn.Module, step: int) -> None:
         if not name.endswith(".weight"):
             continue
         layer = name.removesuffix(".weight")
-        writer.add_histogram(f"weights/{layer}", param.detach().cpu(), step)
-        if param.grad is not None:
-            writer.add_histogram(f"gradients/{layer}", param.grad.detach().cpu(), step)
+        for tag, values in ((f"weights/{layer}", param), (f"gradients/{layer}", param.grad)):
+            if values is None:
+                continue
+            values = values.detach().cpu()
+            if values.abs().lt(1e20).all():  # NaN or beyond TensorBoard's buckets: diverged
+                writer.add_histogram(tag, values, step)
+
+
+def check_hparams(hparam_dict: dict, domains: dict[str, list] | None = None) -> None:
+    """Raise a clear error unless each setting is one plain value within its listed domain
+    (the HParams tab hides a run whose value is not in the domain).
+
+    Example:
+        >>> check_hparams({"lr": 0.05}, {"lr": [0.01, 0.1]})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: lr=0.05 is not in its domain [0.01, 0.1]: ...
+    """
+    if not isinstance(hparam_dict, dict) or not hparam_dict:
+        raise TypeError(f"hparams must be a dict of settings, e.g. {{'lr': 0.01}}, got {hparam_dict!r}")
+    for key, value in hparam_dict.items():
+        if not isinstance(value, int | float | str | bool):
+            raise TypeError(f"hparam {key!r} is a {type(value).__name__} ({value!r}): give one plain "
+                            "number, string or bool per run (a sweep has one run per value).")
+        if domains and key in domains and value not in domains[key]:
+            raise ValueError(f"{key}={value!r} is not in its domain {list(domains[key])}: add it to "
+                             "the domains, or the HParams tab hides this run.")
 
 
 def add_hparams_to_run(
@@ -59,6 +86,7 @@ def add_hparams_to_run(
     Example:
         >>> add_hparams_to_run(writer, {"lr": 0.01}, {"test accuracy": 0.75})  # doctest: +SKIP
     """
+    check_hparams(hparam_dict, hparam_domain_discrete)
     for summary in hparams(hparam_dict, metric_dict, hparam_domain_discrete):
         writer.file_writer.add_summary(summary)
 
@@ -110,7 +138,8 @@ def every_n_steps(optimizer: torch.optim.Optimizer, n: int, callback: Callable[[
 
 
 def check_setting(sweep_dir: str | Path, name: str, lr: float, train_data: Data,
-                  test_data: Data) -> None:
+                  test_data: Data, hparams: dict | None = None,
+                  domains: dict[str, list] | None = None) -> None:
     """Raise a clear error for a setting `train_setting` cannot train: before any training.
 
     Example:
@@ -123,6 +152,7 @@ def check_setting(sweep_dir: str | Path, name: str, lr: float, train_data: Data,
         raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:
         raise ValueError(f"lr must be a positive number, e.g. 0.01, got {lr!r}")
+    check_hparams(hparams or {"lr": lr}, domains)
     for what, pair in (("train_data", train_data), ("test_data", test_data)):
         if not (isinstance(pair, tuple | list) and len(pair) == 2
                 and all(isinstance(t, torch.Tensor) for t in pair)):
@@ -166,7 +196,8 @@ def train_setting(
         >>> train_setting("runs/06_sweep", "lr0.01_bs128", 0.01, 128, train, test)  # doctest: +SKIP
         {'test accuracy': 0.7575, 'test loss': 0.66}
     """
-    check_setting(sweep_dir, name, lr, train_data, test_data)
+    check_setting(sweep_dir, name, lr, train_data, test_data, {"lr": lr, "batch_size": batch_size},
+                  domains)
     images, labels = train_data
     torch.manual_seed(0)
     net = Net(images.shape[1], images.shape[-1]).to(images.device)  # where the data is
@@ -193,6 +224,9 @@ def train_setting(
         if result.steps % log_every:
             log_test(result.steps)  # the final point
         loss, acc = loss_and_accuracy(net, test_data)
+        if not math.isfinite(loss):
+            warnings.warn(f"{name} diverged: its test loss is {loss}, so its curves and "
+                          "histograms stop where the weights broke. Try a smaller lr.", stacklevel=2)
         metrics = {"test accuracy": acc, "test loss": loss}
         add_hparams_to_run(writer, {"lr": lr, "batch_size": batch_size}, metrics, domains)
     return metrics
@@ -211,6 +245,8 @@ def sweep_problems(sweep_dir: str | Path, names: Sequence[str],
     if isinstance(names, str):
         raise TypeError(f"Pass the run names as a list, e.g. [{names!r}], not one string.")
     sweep_dir = Path(sweep_dir)
+    if sweep_dir.is_file():
+        raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
     if not sweep_dir.is_dir():
         raise FileNotFoundError(f"No sweep folder {sweep_dir}: run the cells that train the sweep.")
     runs = set(find_runs(sweep_dir))

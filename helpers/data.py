@@ -37,6 +37,7 @@ from torch.utils.data import (
 )
 from torchvision import datasets, transforms
 
+from helpers.model import class_indices
 from helpers.paths import course_dir
 from helpers.threads import adjust_threads
 
@@ -88,6 +89,47 @@ def make_transform(channels: int = 1) -> transforms.Compose:
 
 transform = make_transform(1)
 """The tutorial's Fashion-MNIST transform (``ToTensor`` + ``Normalize((0.5,), (0.5,))``)."""
+
+
+def check_class_names(classes: Sequence[str], channels: int) -> None:
+    """Raise a clear `ValueError` if ``classes`` are the other dataset's names for these images.
+
+    Example:
+        >>> check_class_names(CIFAR10_CLASSES, channels=1)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: These are CIFAR-10's class names, but the images have 1 channel(s) ...
+    """
+    for names, dataset, other, wrong in ((CIFAR10_CLASSES, "CIFAR-10", "Fashion-MNIST", 1),
+                                         (CLASSES, "Fashion-MNIST", "CIFAR-10", 3)):
+        if tuple(classes) == names and channels == wrong:
+            raise ValueError(f"These are {dataset}'s class names, but the images have {channels} "
+                             f"channel(s) like {other}'s: pass the classes that "
+                             "load_dataset(DATASET) returns with the images.")
+
+
+def check_transform(transform, channels: int, side: int) -> None:
+    """Raise a clear `ValueError` unless ``transform`` turns one of the dataset's images
+    (``channels`` x ``side`` x ``side``) into a tensor.
+
+    Example:
+        >>> check_transform(make_transform(3), 1, 28)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: The transform does not fit these 1x28x28 images ...
+    """
+    from PIL import Image
+
+    blank = Image.new("L" if channels == 1 else "RGB", (side, side))
+    fix = f"use make_transform({channels})"
+    try:
+        out = transform(blank)
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise ValueError(f"The transform does not fit these {channels}x{side}x{side} images "
+                         f"({str(err).splitlines()[0]}): {fix}.") from None
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"The transform gives {type(out).__name__} images, not tensors: {fix}, "
+                         "which ends with ToTensor and Normalize.")
 
 
 def default_data_root() -> Path:
@@ -231,6 +273,11 @@ def load_fashion_mnist(
         >>> test[0][0].shape  # doctest: +SKIP
         torch.Size([1, 28, 28])
     """
+    if not isinstance(train, bool):
+        raise TypeError(f"train must be True (60,000 training images) or False (10,000 test "
+                        f"images), got {train!r}.")
+    if transform is not None:
+        check_transform(transform, 1, 28)
     root = ensure_fashion_mnist(root, download=download)
     return datasets.FashionMNIST(str(root), train=train, transform=transform, download=False)
 
@@ -290,12 +337,22 @@ def load_dataset(
     raise ValueError(f"Unknown dataset {name!r}; choose one of {DATASETS}.")
 
 
+def _standard_transform(dataset: Dataset) -> bool:
+    """True if the dataset's first image comes out as the tutorial's transform makes it."""
+    image = dataset[0][0]
+    if not isinstance(image, torch.Tensor) or dataset.target_transform is not None:
+        return False
+    raw = torch.as_tensor(dataset.data[0]).float()
+    raw = raw.unsqueeze(0) if raw.dim() == 2 else raw.permute(2, 0, 1)
+    return image.shape == raw.shape and torch.allclose(image, raw / 255 * 2 - 1, atol=1e-5)
+
+
 def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     """All images (normalised to [-1, 1], shape N x C x H x W) and labels as two tensors.
 
-    Fashion-MNIST and CIFAR-10 are converted in one vectorised step from their raw
-    arrays, so a whole epoch then runs from memory; other datasets are stacked item
-    by item.
+    Fashion-MNIST and CIFAR-10 with the tutorial's transform are converted in one
+    vectorised step from their raw arrays, so a whole epoch then runs from memory; other
+    datasets and transforms are applied item by item.
 
     Example:
         >>> from torchvision.datasets import FakeData
@@ -303,11 +360,14 @@ def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
         >>> tuple(x.shape), tuple(y.shape)
         ((5, 1, 28, 28), (5,))
     """
-    if isinstance(dataset, (datasets.MNIST, datasets.CIFAR10)):
+    if isinstance(dataset, (datasets.MNIST, datasets.CIFAR10)) and _standard_transform(dataset):
         images = torch.as_tensor(dataset.data)
         images = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
         images = images.float().div_(255).sub_(0.5).div_(0.5).contiguous()
         return images, torch.as_tensor(dataset.targets, dtype=torch.long)
+    if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        raise TypeError(f"to_tensors takes a dataset, e.g. load_dataset(DATASET)[0], got "
+                        f"{type(dataset).__name__}.")
     if isinstance(dataset, tuple | list) and len(dataset) == 2 \
             and all(isinstance(t, torch.Tensor) for t in dataset):
         raise TypeError("These are already (images, labels) tensors: use them directly.")
@@ -354,14 +414,18 @@ def make_loader(
         >>> [len(b[1]) for b in make_loader((x, y), batch_size=4)]
         [4, 4, 2]
     """
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     if not isinstance(num_workers, int) or num_workers < 0:
         raise ValueError(f"num_workers must be a whole number >= 0, got {num_workers!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed must be a whole number, got {seed!r}")
     generator = torch.Generator().manual_seed(seed)
-    if isinstance(data, list | tuple) and len(data) == 2:
+    if data is None or (isinstance(data, list | tuple) and len(data) != 2):
+        raise TypeError("make_loader takes (images, labels) tensors or a dataset, got "
+                        + ("None" if data is None else f"a {type(data).__name__} of {len(data)}")
+                        + ": e.g. make_loader(to_tensors(dataset)).")
+    if isinstance(data, list | tuple):
         images, labels = (torch.as_tensor(t) for t in data)  # numpy arrays and lists too
         if images.dim() < 2 or labels.dim() != 1:
             raise ValueError(f"Pass (images, labels): images of shape (N, ...) and one label per "
@@ -378,6 +442,10 @@ def make_loader(
             batch_size=None,
             num_workers=num_workers,
         )
+    if isinstance(data, Dataset) and len(data) and not isinstance(data[0][0], torch.Tensor):
+        raise TypeError(f"The dataset gives {type(data[0][0]).__name__} images, not tensors, so "
+                        "they cannot be batched: load it with a transform, e.g. "
+                        "transform=make_transform(1).")
     return SharingLoader(
         data, batch_size=batch_size, shuffle=shuffle, generator=generator, num_workers=num_workers
     )
@@ -393,6 +461,11 @@ def select_n_random(
         >>> tuple(x.shape), y.tolist()
         ((3, 1, 28, 28), [44, 39, 7])
     """
+    if isinstance(data, Dataset):
+        raise TypeError("select_n_random takes tensors, not a dataset: use "
+                        "images, labels = to_tensors(dataset) first.")
+    if isinstance(labels, list | tuple) and labels and isinstance(labels[0], str):
+        class_indices(labels)  # names where class numbers belong: says how to convert them
     data, labels = torch.as_tensor(data), torch.as_tensor(labels)
     if len(data) != len(labels):
         raise ValueError(f"{len(data)} images but {len(labels)} labels: they must match.")
@@ -400,5 +473,7 @@ def select_n_random(
         raise TypeError(f"n must be a whole number, got {n!r}")
     if not 1 <= n <= len(data):
         raise ValueError(f"n must be between 1 and the number of images ({len(data)}), got {n}.")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be a whole number, got {seed!r}")
     perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
     return data[perm], labels[perm]

@@ -83,6 +83,10 @@ def torchrun_command(nproc: int, script_args: list[str], port: int | None = None
         raise TypeError(f"Pass the script's arguments as a list, e.g. {script_args.split()!r}.")
     if not isinstance(nproc, int) or nproc < 1:
         raise ValueError(f"nproc must be a whole number >= 1 (processes to start), got {nproc!r}.")
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int)
+                             or not 1024 <= port <= 65535):
+        raise ValueError(f"port must be a whole number from 1024 to 65535, got {port!r}; "
+                         "leave it out for a free one.")
     port = port if port is not None else free_port()
     return [sys.executable, "-m", "torch.distributed.run", "--nnodes=1",
             f"--nproc-per-node={nproc}", "--rdzv-backend=c10d",
@@ -162,8 +166,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("train_size", "test_size", "epochs", "batch_size", "log_every"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name, most in (("train_size", 60_000), ("test_size", 10_000)):
+        if getattr(args, name) > most:
+            parser.error(f"--{name.replace('_', '-')} can be at most {most:,}, the images "
+                         "Fashion-MNIST has for it")
     if not args.timeout > 0:
         parser.error("--timeout must be positive")
+    if not args.lr > 0:
+        parser.error(f"--lr must be a positive learning rate, e.g. 3e-3, got {args.lr:g}")
     return args
 
 

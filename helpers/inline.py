@@ -29,6 +29,9 @@ import psutil
 
 HOST = "127.0.0.1"
 FRAME_HEIGHT = 800
+DASHBOARDS = {"", "timeseries", "scalars", "images", "graphs", "distributions", "histograms",
+              "projector", "pr_curves", "hparams", "text", "custom_scalars", "audio", "mesh"}
+"""TensorBoard's dashboards, by the name its URL uses (``#scalars``)."""
 RESCAN_SECONDS = 1  # how often TensorBoard looks for new runs and points (its default: 5 s)
 
 
@@ -416,6 +419,14 @@ def show_tensorboard(logdir: str | Path, dashboard: str = "",
         ...
         FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
     """
+    if not isinstance(getattr(logdir, "log_dir", logdir), str | Path):
+        raise TypeError(f"Pass the folder to show, e.g. RUN_DIR.parent, got {logdir!r}.")
+    page = dashboard.split("&")[0] if isinstance(dashboard, str) else None
+    if page not in DASHBOARDS:
+        raise ValueError(f"Unknown dashboard {dashboard!r}; choose one of {sorted(DASHBOARDS - {''})}, "
+                         "or '' for TensorBoard's first one.")
+    if isinstance(height, bool) or not isinstance(height, int) or height < 100:
+        raise ValueError(f"height is the frame's height in pixels, a whole number >= 100, got {height!r}.")
     logdir = Path(getattr(logdir, "log_dir", logdir))  # a SummaryWriter stands for its folder
     if logdir.is_file():
         raise NotADirectoryError(f"{logdir} is a file: show its folder ({logdir.parent}).")

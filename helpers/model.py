@@ -56,6 +56,10 @@ class Net(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not torch.jit.is_tracing():
             check_batch(x, self.input_shape)
+            if x.dtype != self.conv1.weight.dtype:
+                raise ValueError(f"The images are {x.dtype} but the model is "
+                                 f"{self.conv1.weight.dtype}: convert them with images.float() "
+                                 "(numpy makes float64 by default).")
         x = self.pool(F.relu(self.conv1(x)))
         x = self.pool(F.relu(self.conv2(x)))
         x = torch.flatten(x, 1)
@@ -99,6 +103,36 @@ def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
                 " build it with Net(*IMAGE_SHAPES[DATASET]) for the dataset you load.")
     raise ValueError(f"Expected a batch of images of shape (N, {', '.join(map(str, shape))}), "
                      f"got {got}.{hint}")
+
+
+def class_indices(labels, what: str = "labels") -> torch.Tensor:
+    """``labels`` as a 1-D long tensor of class numbers, or a clear error saying how to get one.
+
+    Example:
+        >>> class_indices([0, 3]).tolist()
+        [0, 3]
+        >>> class_indices(["Coat"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: labels must be class numbers (0, 1, ...), got names such as 'Coat': ...
+    """
+    if isinstance(labels, torch.utils.data.Dataset):
+        raise TypeError(f"{what} must be a tensor of class numbers, got a dataset: use "
+                        "images, labels = to_tensors(dataset).")
+    if isinstance(labels, list | tuple) and labels and isinstance(labels[0], str):
+        raise ValueError(f"{what} must be class numbers (0, 1, ...), got names such as "
+                         f"{labels[0]!r}: use classes.index(name) for each name.")
+    labels = torch.as_tensor(labels)
+    if labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        whole = labels.dtype != torch.bool and bool((labels == labels.round()).all())
+        raise ValueError(f"{what} must be whole class numbers, got {labels.dtype}: "
+                         + ("use labels.long()." if whole and labels.dim() == 1 else
+                            "for one-hot rows use labels.argmax(dim=1)." if labels.dim() == 2 else
+                            "round them to class numbers first."))
+    if labels.dim() == 2:
+        raise ValueError(f"{what} must be one class number per image, got shape "
+                         f"{tuple(labels.shape)}: for one-hot rows use labels.argmax(dim=1).")
+    return labels.long().reshape(-1)
 
 
 def device_of(net: nn.Module) -> torch.device:

@@ -21,21 +21,28 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import nn
 
-from helpers.model import check_batch, device_of, evaluating
+from helpers.data import check_class_names
+from helpers.model import check_batch, class_indices, device_of, evaluating
 
 
 def matplotlib_imshow(img: torch.Tensor, one_channel: bool = False, ax: Axes | None = None) -> Axes:
     """Show one normalised image (C x H x W, values in [-1, 1]) on ``ax``; return the axes.
 
     ``one_channel=True`` averages the channels and draws in grey, as the tutorial does
-    for Fashion-MNIST. Works for tensors on any device.
+    for Fashion-MNIST. Works for tensors on any device; raw pixels (uint8, 0..255, or a
+    PIL image) are shown as they are.
 
     Example:
         >>> ax = matplotlib_imshow(torch.zeros(1, 28, 28), one_channel=True)
         >>> ax.images[0].get_array().shape
         (28, 28)
     """
-    img = torch.as_tensor(img).detach().cpu().float()
+    if hasattr(img, "getbands"):  # a PIL image: raw pixels, channels last
+        img = torch.as_tensor(np.array(img))
+        img = img.permute(2, 0, 1) if img.dim() == 3 else img
+    img = torch.as_tensor(img).detach().cpu()
+    raw = img.dtype == torch.uint8  # pixels 0..255, not normalised
+    img = img.float() / 255 * 2 - 1 if raw else img.float()
     if img.dim() == 2:
         img = img.unsqueeze(0)
     if img.dim() != 3:
@@ -138,7 +145,9 @@ def plot_classes_preds(
         >>> [int(v) for v in fig.get_size_inches() * fig.dpi]  # width, height in pixels
         [175, 210]
     """
-    labels = torch.as_tensor(labels).detach().cpu().reshape(-1)
+    if len(images) == 0:
+        raise ValueError("No images to plot: the batch is empty; check the slice that made it.")
+    labels = class_indices(labels).detach().cpu()
     if len(labels) != len(images):
         raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
     if len(labels) and (labels.min() < 0 or labels.max() >= len(classes)):
@@ -146,18 +155,90 @@ def plot_classes_preds(
             f"Labels must be between 0 and {len(classes) - 1} (one per class name), "
             f"got values from {int(labels.min())} to {int(labels.max())}."
         )
+    check_class_names(classes, images.shape[1])
     preds, probs = images_to_probs(net, images)
     check_classes_cover(net, images[:1], classes)
+    return plot_predictions(images, preds, probs, labels, classes, max_cols)
+
+
+def plot_predictions(images: torch.Tensor, preds, probs, labels, classes: Sequence[str],
+                     max_cols: int = 2) -> Figure:
+    """Images titled with their predicted class, its probability and the true label, green
+    when right and red when wrong (`plot_classes_preds` without the model).
+
+    Example:
+        >>> from helpers.data import CLASSES
+        >>> fig = plot_predictions(torch.zeros(1, 1, 28, 28), [6], [0.97], [0], CLASSES)
+        >>> fig.axes[0].get_title()
+        'Shirt, 97.0%\\n(label: T-shirt/top)'
+    """
     rows, cols = grid_shape(len(images), max_cols)
     fig = Figure(figsize=(1.75 * cols, 2.1 * rows), dpi=100, layout="constrained")
     images = images.detach().cpu()
     for i in range(len(images)):
         ax = fig.add_subplot(rows, cols, i + 1)
         matplotlib_imshow(images[i], one_channel=images.shape[1] == 1, ax=ax)
-        right = preds[i] == labels[i]
+        right = int(preds[i]) == int(labels[i])
         ax.set_title(
-            f"{classes[preds[i]]}, {probs[i]:.1%}\n(label: {classes[labels[i]]})",
+            f"{classes[int(preds[i])]}, {float(probs[i]):.1%}\n(label: {classes[int(labels[i])]})",
             color="green" if right else "red",
             fontsize=9,
         )
     return fig
+
+
+def confusion_matrix(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Counts of (true class, predicted class): row i, column j counts the images of class i
+    the model called j; the diagonal holds the right answers.
+
+    Example:
+        >>> confusion_matrix(torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7]]), torch.tensor([0, 1, 1]))
+        tensor([[1, 0],
+                [1, 1]])
+    """
+    n = probs.shape[1]
+    labels = class_indices(labels).cpu()
+    return torch.bincount(labels * n + probs.argmax(dim=1).cpu(), minlength=n * n).view(n, n)
+
+
+def plot_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str]) -> Figure:
+    """The confusion matrix as a picture: true classes down, predicted across, each cell
+    with its count, darker for more.
+
+    Example:
+        >>> fig = plot_confusion_matrix(torch.eye(2, dtype=torch.long) * 5, ["a", "b"])
+        >>> [t.get_text() for t in fig.axes[0].texts]
+        ['5', '0', '0', '5']
+    """
+    n = len(classes)
+    if tuple(matrix.shape) != (n, n):
+        raise ValueError(f"Expected a {n}x{n} matrix, one row and column per class name, "
+                         f"got {tuple(matrix.shape)}.")
+    fig = Figure(figsize=(6.4, 6), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    counts = matrix.cpu().numpy()
+    ax.imshow(counts, cmap="Blues")
+    for i in range(n):
+        for j in range(n):
+            dark = counts[i, j] > counts.max() / 2
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
+    ax.set_xticks(range(n), classes, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(n), classes, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return fig
+
+
+def most_confident_mistakes(probs: torch.Tensor, labels: torch.Tensor, k: int = 8) -> torch.Tensor:
+    """Indices of the ``k`` wrong predictions made with the highest probability, surest first.
+
+    Example:
+        >>> probs = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8]])
+        >>> most_confident_mistakes(probs, torch.tensor([1, 1, 1]), k=5).tolist()
+        [0, 1]
+    """
+    labels = class_indices(labels).to(probs.device)
+    top, preds = probs.max(dim=1)
+    wrong = (preds != labels).nonzero().flatten()
+    return wrong[top[wrong].argsort(descending=True)[:k]].cpu()

@@ -22,7 +22,8 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
-from helpers.model import device_of, evaluating
+from helpers.data import IMAGE_SHAPES, load_dataset, make_loader, select_n_random, to_tensors
+from helpers.model import Net, class_indices, device_of, evaluating
 from helpers.paths import course_dir
 from helpers.plots import check_classes_cover, plot_classes_preds
 
@@ -44,6 +45,9 @@ def predict_probs(net: nn.Module, batches: Batches) -> tuple[torch.Tensor, torch
         raise TypeError("predict_probs takes batches (a loader, or a list of (images, labels)), "
                         "not one (images, labels) pair: wrap it as [(images, labels)], or use "
                         "evaluate(net, (images, labels)).")
+    if isinstance(batches, torch.utils.data.Dataset):
+        raise TypeError("predict_probs takes batches, not a dataset: wrap it as "
+                        "make_loader(dataset, batch_size=1000, shuffle=False).")
     device = device_of(net)
     all_probs, all_labels = [], []
     with evaluating(net):
@@ -62,7 +66,11 @@ def accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
         >>> accuracy(torch.tensor([[0.9, 0.1], [0.2, 0.8]]), torch.tensor([0, 0]))
         0.5
     """
-    return (probs.argmax(dim=1) == labels).float().mean().item()
+    labels = class_indices(labels)
+    if probs.dim() != 2 or len(probs) != len(labels) or len(labels) == 0:
+        raise ValueError(f"Need one row of probabilities per label: probabilities of shape "
+                         f"{tuple(probs.shape)} but {len(labels)} labels.")
+    return (probs.argmax(dim=1) == labels.to(probs.device)).float().mean().item()
 
 
 def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classes: int) -> None:
@@ -88,7 +96,12 @@ def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classe
         raise ValueError(f"Labels must be class indices (integers), got dtype {labels.dtype}.")
     if len(probs) == 0:
         raise ValueError("No probabilities: the test set is empty.")
-    if not torch.isfinite(probs).all() or probs.min() < 0 or probs.max() > 1:
+    if not torch.isfinite(probs).all():
+        raise ValueError(
+            f"{int((~torch.isfinite(probs)).any(dim=1).sum())} of {len(probs)} rows of "
+            "probabilities are NaN or infinite: the model's weights are (training diverged, "
+            "e.g. a learning rate too high). Train it again with a smaller learning rate.")
+    if probs.min() < 0 or probs.max() > 1:
         raise ValueError(
             f"Probabilities must lie in [0, 1], got values from {probs.min().item():g} to "
             f"{probs.max().item():g}. Apply softmax to the model's outputs first: "
@@ -132,6 +145,7 @@ def per_class_accuracy(probs: torch.Tensor, labels: torch.Tensor, classes: Seque
         >>> per_class_accuracy(torch.tensor([[0.9, 0.1], [0.6, 0.4]]), torch.tensor([0, 1]), ["a", "b"])
         {'a': 1.0, 'b': 0.0}
     """
+    probs, labels = torch.as_tensor(probs), class_indices(labels)
     check_probs_and_labels(probs, labels, len(classes))
     preds = probs.argmax(dim=1)
     return {
@@ -186,10 +200,21 @@ def fit(
             train_loader, torch.utils.data.DataLoader):
         raise TypeError("fit takes batches, not a dataset: wrap it as make_loader(dataset, "
                         "batch_size=...), or make_loader(to_tensors(dataset), ...) for speed.")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"fit needs an optimizer made for this model, e.g. "
+                        f"torch.optim.Adam(net.parameters()), got {type(optimizer).__name__}.")
     mine = {id(p) for p in net.parameters()}
     if not any(id(p) in mine for group in optimizer.param_groups for p in group["params"]):
         raise ValueError("The optimizer holds none of this model's parameters (was it made for "
                          "another Net?): create it after the model, e.g. Adam(net.parameters()).")
+    total = getattr(scheduler, "total_steps", None)  # OneCycleLR knows how many steps it allows
+    if total is not None and hasattr(train_loader, "__len__"):
+        needed = scheduler.last_epoch + epochs * len(train_loader)
+        if needed > total:
+            raise ValueError(f"The scheduler allows {total} steps but this training takes "
+                             f"{needed - scheduler.last_epoch} ({epochs} epoch(s) of "
+                             f"{len(train_loader)} batches): create it with total_steps="
+                             "epochs * len(loader), or steps_per_epoch=len(loader).")
     if writer is not None and figure_every and classes is None:
         raise ValueError("Pass classes=... so the predictions figures can name the classes.")
     device = device_of(net)
@@ -252,8 +277,18 @@ def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> 
         raise ValueError(f"Labels must be one whole class number per image (a 1-D long tensor), "
                          f"got {labels.dtype} of shape {tuple(labels.shape)}: use labels.long(), "
                          "or labels.argmax(dim=1) for one-hot labels.")
+    dtype = next(net.parameters()).dtype
+    if images.is_floating_point() and images.dtype != dtype:
+        raise ValueError(f"The images are {images.dtype} but the model is {dtype}: convert them "
+                         "with images.float() (or make_loader((images.float(), labels))).")
     with evaluating(net):
-        outputs = net(images[:1]).shape[-1]
+        try:
+            outputs = net(images[:1]).shape[-1]
+        except RuntimeError as err:
+            raise ValueError(
+                f"The model cannot take these images of shape {tuple(images.shape[1:])} "
+                f"({str(err).splitlines()[0]}): build it for this data, e.g. "
+                "Net(*IMAGE_SHAPES[DATASET]), or resize the images.") from None
     if len(labels) and (labels.min() < 0 or labels.max() >= outputs):
         raise ValueError(f"Labels must be class numbers 0..{outputs - 1} (the model has {outputs} "
                          f"outputs), got {int(labels.min())}..{int(labels.max())}. Count classes "
@@ -273,7 +308,7 @@ def evaluate(net: nn.Module, data: tuple[torch.Tensor, torch.Tensor], batch_size
                         "to_tensors(test_set); for a loader use predict_probs.")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    images, labels = data
+    images, labels = data[0], class_indices(data[1], "test labels")
     if len(images) != len(labels) or len(labels) == 0:
         raise ValueError(f"{len(images)} test images but {len(labels)} labels: they must match "
                          "and not be empty.")
@@ -289,6 +324,8 @@ def checkpoint_path(name: str = "fashion-mnist_net.pt") -> Path:
         >>> checkpoint_path().parent.name
         'checkpoints'
     """
+    if not isinstance(name, str | Path) or not str(name):
+        raise TypeError(f"Pass the weights' file name, e.g. 'fashion-mnist_net.pt', got {name!r}.")
     return course_dir() / "checkpoints" / name
 
 
@@ -307,6 +344,9 @@ def save_weights(net: nn.Module, path: str | Path | None = None) -> Path:
     if not isinstance(net, nn.Module):
         raise TypeError(f"save_weights(model, path): pass the model itself (e.g. net), not a "
                         f"{type(net).__name__}.")
+    if path is not None and not isinstance(path, str | Path):
+        raise TypeError(f"Pass the file to save to as a path, e.g. checkpoint_path('my_net.pt'), "
+                        f"got {path!r}.")
     path = Path(path) if path is not None else checkpoint_path()
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder: pass a file name, e.g. {path / 'net.pt'}.")
@@ -367,4 +407,31 @@ def load_weights(net: nn.Module, path: str | Path | None = None) -> nn.Module:
         raise WeightsError(
             f"{path} holds weights of another model than this {type(net).__name__} ({detail}). "
             f"Pass the model they were saved from, or: {redo}") from None
+    return net
+
+
+def trained_net(dataset: str = "fashion-mnist", device: torch.device | str = "cpu",
+                quick_images: int = 60_000) -> nn.Module:
+    """A trained `Net` for ``dataset``: chapter 04's saved weights, or, if chapter 04 has not
+    run yet, a quick model trained here for one pass over ``quick_images`` training images
+    (not saved). Says which.
+
+    Example:
+        >>> net = trained_net("fashion-mnist")  # doctest: +SKIP
+        loaded chapter 04's weights from checkpoints/fashion-mnist_net.pt
+    """
+    net = Net(*IMAGE_SHAPES[dataset]).to(device)
+    weights = checkpoint_path(f"{dataset}_net.pt")
+    if weights.exists():
+        load_weights(net, weights)
+        print("loaded chapter 04's weights from", weights.relative_to(course_dir()))
+        return net
+    images, labels = to_tensors(load_dataset(dataset, train=True)[0])
+    if quick_images < len(labels):
+        images, labels = select_n_random(images, labels, n=quick_images, seed=0)
+    torch.manual_seed(0)
+    fit(net, make_loader((images.to(device), labels.to(device)), batch_size=128),
+        torch.optim.Adam(net.parameters(), lr=3e-3), epochs=1, progress=False)
+    print(f"no saved weights (chapter 04 saves them): trained a quick model on {len(labels):,} "
+          "images for one pass")
     return net

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
-from helpers.board import summarize
+from helpers.board import summarize, summary_rows
 from helpers.compare import loss_and_accuracy, sweep_problems, train_setting
 from helpers.data import CLASSES, IMAGE_SHAPES, make_loader
 from helpers.model import Net
@@ -343,3 +343,179 @@ def test_more_mix_ups_get_their_fix(tmp_path):
     fake = FakeData(4, (1, 28, 28), transform=make_transform(1))
     with pytest.raises(TypeError, match="fit takes batches, not a dataset"):
         fit(net, fake, torch.optim.SGD(net.parameters(), 0.1), progress=False)
+
+
+# --- labels, class names, transforms and raw pixels ---------------------------------------
+
+
+@pytest.mark.parametrize(("labels", "match"), [
+    (["Coat", "Bag"], r"got names such as 'Coat': use classes\.index\(name\)"),
+    (torch.tensor([0.0, 1.0]), r"use labels\.long\(\)"),
+    (torch.eye(10)[:2], r"labels\.argmax\(dim=1\)"),
+])
+def test_labels_that_are_not_class_numbers_say_how_to_get_them(labels, match):
+    from helpers.data import select_n_random
+
+    x = torch.zeros(2, 1, 28, 28)
+    with pytest.raises(ValueError, match=match):
+        plot_classes_preds(Net(), x, labels, CLASSES)
+    if isinstance(labels, list):  # any numbers may be sampled, but names are a mistake
+        with pytest.raises(ValueError, match=match):
+            select_n_random(x, labels, n=1)
+
+
+def test_containers_and_probabilities_of_the_wrong_kind_say_what_to_pass():
+    from torchvision.datasets import FakeData
+
+    from helpers.data import make_transform, select_n_random
+    from helpers.train import accuracy, check_probs_and_labels, evaluate, per_class_accuracy, predict_probs
+
+    fake = FakeData(4, (1, 28, 28), transform=make_transform(1))
+    with pytest.raises(TypeError, match=r"use images, labels = to_tensors\(dataset\)"):
+        select_n_random(fake, torch.arange(4), n=2)
+    with pytest.raises(TypeError, match=r"make_loader\(dataset, batch_size=1000, shuffle=False\)"):
+        predict_probs(Net(), fake)
+    with pytest.raises(ValueError, match=r"one-hot rows use labels\.argmax\(dim=1\)"):
+        evaluate(Net(), (torch.zeros(3, 1, 28, 28), torch.eye(10, dtype=torch.long)[:3]))
+    with pytest.raises(ValueError, match="probabilities of shape \\(2, 2\\) but 3 labels"):
+        accuracy(torch.tensor([[0.9, 0.1], [0.2, 0.8]]), torch.tensor([0, 0, 1]))
+    nan = torch.full((2, 10), float("nan"))
+    with pytest.raises(ValueError, match="training diverged") as caught:
+        check_probs_and_labels(nan, torch.tensor([0, 1]), 10)
+    assert "softmax" not in str(caught.value)  # the wrong advice for a diverged model
+    probs = torch.softmax(torch.randn(40, 10), dim=1)  # plain lists and numpy arrays are fine
+    labels = torch.arange(40) % 10
+    assert per_class_accuracy(probs.numpy(), labels.tolist(), CLASSES) == per_class_accuracy(
+        probs, labels, CLASSES)
+
+
+def test_the_other_datasets_class_names_are_refused():
+    from helpers.data import CIFAR10_CLASSES
+
+    with pytest.raises(ValueError, match="CIFAR-10's class names, but the images have 1 channel"):
+        plot_classes_preds(Net(), torch.zeros(2, 1, 28, 28), [0, 1], CIFAR10_CLASSES)
+    with pytest.raises(ValueError, match="Fashion-MNIST's class names, but the images have 3"):
+        plot_classes_preds(Net(3, 32), torch.zeros(2, 3, 32, 32), [0, 1], CLASSES)
+
+
+def test_transforms_and_raw_pixels_of_the_real_data(tmp_path):
+    from torchvision import transforms
+
+    from helpers.data import load_fashion_mnist, make_transform, to_tensors
+    from helpers.plots import matplotlib_imshow
+
+    with pytest.raises(ValueError, match=r"do(es)? not fit these 1x28x28 images.*make_transform\(1\)"):
+        load_fashion_mnist(train=False, transform=make_transform(3))
+    raw = load_fashion_mnist(train=False, transform=None)
+    with pytest.raises(TypeError, match="gives Image images, not tensors.*make_transform\\(1\\)"):
+        make_loader(raw, batch_size=4)
+    # the dataset's own transform is applied, not replaced by the tutorial's
+    only_tensor = load_fashion_mnist(train=False, transform=transforms.ToTensor())
+    images, labels = to_tensors(torch.utils.data.Subset(only_tensor, range(50)))
+    assert images.min() >= 0 and images.max() <= 1
+    mine, _ = to_tensors(only_tensor)
+    assert torch.equal(mine[:50], images) and len(mine) == 10_000
+    # raw uint8 pixels and PIL images are shown as they are, not as a white square
+    for picture in (raw.data[0], raw[0][0]):
+        shown = matplotlib_imshow(picture, one_channel=True).images[0].get_array()
+        expected = raw.data[0].float() / 255
+        assert abs(shown - expected.numpy()).max() < 1e-6
+
+
+# --- training and sweeps ------------------------------------------------------------------
+
+
+def test_a_model_or_scheduler_that_does_not_fit_fails_before_training():
+    x, y = torch.zeros(16, 1, 28, 28), torch.arange(16) % 10
+    cifar_sized = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10))
+    with pytest.raises(ValueError, match=r"cannot take these images of shape \(1, 28, 28\).*IMAGE_SHAPES"):
+        fit(cifar_sized, make_loader((x, y)), torch.optim.SGD(cifar_sized.parameters(), 0.1),
+            progress=False)
+    net = Net()
+    before = [p.clone() for p in net.parameters()]
+    optimizer = torch.optim.Adam(net.parameters(), 0.01)
+    loader = make_loader((x, y), batch_size=4)
+    one_epoch = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.01, total_steps=len(loader))
+    with pytest.raises(ValueError, match=r"allows 4 steps but this training takes 12.*total_steps="):
+        fit(net, loader, optimizer, epochs=3, scheduler=one_epoch, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+
+
+def test_hparams_outside_their_domain_or_not_plain_are_refused_before_training(tmp_path, tiny):
+    from helpers.compare import add_hparams_to_run
+
+    with pytest.raises(ValueError, match=r"lr=0.05 is not in its domain \[0.01, 0.1\].*hides this run"):
+        train_setting(tmp_path / "sweep", "a", 0.05, 16, *tiny, domains={"lr": [0.01, 0.1]})
+    assert not (tmp_path / "sweep").exists()
+    with SummaryWriter(str(tmp_path / "w")) as writer, \
+            pytest.raises(TypeError, match="hparam 'lr' is a list.*one run per value"):
+        add_hparams_to_run(writer, {"lr": [0.1]}, {"test accuracy": 0.5})
+
+
+def test_a_diverged_setting_is_logged_up_to_where_it_broke_and_says_so(tmp_path, tiny):
+    with pytest.warns(UserWarning, match="huge diverged: its test loss is (nan|inf).*smaller lr"):
+        metrics = train_setting(tmp_path, "huge", 1e6, 16, *tiny)
+    assert not math.isfinite(metrics["test loss"])
+    rows = {(r[0], r[2]) for r in summary_rows(tmp_path / "huge")}
+    assert ("Histograms", "weights/conv1") in rows and ("Scalars", "test loss") in rows
+
+
+def test_the_distributed_scripts_arguments_name_the_flag_and_the_limit(capsys):
+    from helpers.distributed import parse_args
+
+    for argv, match in ((["--train-size", "70000"], "--train-size can be at most 60,000"),
+                        (["--test-size", "20000"], "--test-size can be at most 10,000"),
+                        (["--lr", "-1"], "--lr must be a positive learning rate")):
+        with pytest.raises(SystemExit):
+            parse_args(argv)
+        assert match in capsys.readouterr().err
+
+
+def _lambdas(tmp_path):
+    from helpers.board import event_files as files
+    from helpers.board import format_table, new_run_dir
+    from helpers.data import load_fashion_mnist, select_n_random, to_tensors
+    from helpers.distributed import torchrun_command
+    from helpers.inline import show_tensorboard
+    from helpers.train import checkpoint_path
+
+    x, y = torch.zeros(4, 1, 28, 28), torch.arange(4)
+    net = Net()
+    (tmp_path / "file").write_text("")
+    return [
+        (lambda: files(tmp_path / "typo"), "No run folder .*typo"),
+        (lambda: format_table([("a", "1", "LOST")], ("x", "y")), "needs 2 cells.*LOST"),
+        (lambda: load_fashion_mnist(train="test"), "train must be True .* or False"),
+        (lambda: to_tensors(None), r"takes a dataset, e\.g\. load_dataset\(DATASET\)\[0\]"),
+        (lambda: make_loader((x, y), batch_size=True), "batch_size must be a whole number"),
+        (lambda: make_loader(None), "takes \\(images, labels\\) tensors or a dataset, got None"),
+        (lambda: make_loader((x,)), "got a tuple of 1"),
+        (lambda: select_n_random(x, y, n=2, seed="0"), "seed must be a whole number"),
+        (lambda: net(x.double()), r"float64 but the model is torch.float32.*images\.float\(\)"),
+        (lambda: plot_classes_preds(net, x[:0], [], CLASSES), "No images to plot"),
+        (lambda: fit(net, make_loader((x, y)), None, progress=False), "needs an optimizer"),
+        (lambda: fit(net, make_loader((x.double(), y)), torch.optim.SGD(net.parameters(), 0.1),
+                     progress=False), r"float64 but the model is torch.float32"),
+        (lambda: save_weights(net, 123), "as a path"),
+        (lambda: checkpoint_path(None), "file name"),
+        (lambda: sweep_problems(tmp_path / "file", ["a"]), "is a file: pass the sweep's folder"),
+        (lambda: show_tensorboard(None), "Pass the folder to show"),
+        (lambda: show_tensorboard(tmp_path, "scalar"), "Unknown dashboard 'scalar'"),
+        (lambda: show_tensorboard(tmp_path, "scalars", height="600px"), "height is the frame's height"),
+        (lambda: torchrun_command(2, [], port=70000), "port must be a whole number from 1024"),
+        (lambda: torchrun_command(2, [], port="29400"), "port must be a whole number from 1024"),
+        (lambda: new_run_dir("a" * 300, root=tmp_path), "300 characters is too long"),
+    ]
+
+
+def test_the_last_mix_ups_of_the_audit_each_say_what_to_do(tmp_path):
+    for call, match in _lambdas(tmp_path):
+        with pytest.raises((TypeError, ValueError, OSError), match=match):
+            call()
+
+
+def test_a_damaged_projector_config_is_reported_not_a_parse_error(tmp_path):
+    with SummaryWriter(str(tmp_path)) as writer:
+        writer.add_embedding(torch.zeros(3, 2), metadata=["a", "b", "c"])
+    (tmp_path / "projector_config.pbtxt").write_text("embeddings {{{ broken")
+    assert "DAMAGED projector_config.pbtxt" in summarize(tmp_path)

@@ -168,6 +168,7 @@ def test_cifar10_fast_path_is_three_channel():
     fake = datasets.CIFAR10.__new__(datasets.CIFAR10)
     fake.data = torch.randint(0, 256, (5, 32, 32, 3), dtype=torch.uint8).numpy()
     fake.targets = [0, 1, 2, 3, 4]
+    fake.transform, fake.target_transform = make_transform(3), None  # the tutorial's
     images, labels = to_tensors(fake)
     assert images.shape == (5, 3, 32, 32)
     expected = torch.as_tensor(fake.data[1]).permute(2, 0, 1).float() / 255 * 2 - 1

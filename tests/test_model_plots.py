@@ -7,7 +7,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from helpers.data import CLASSES
+from helpers.data import CIFAR10_CLASSES, CLASSES
 from helpers.model import Net, device_of, evaluating, pick_device
 from helpers.plots import grid_shape, images_to_probs, matplotlib_imshow, plot_classes_preds
 
@@ -75,7 +75,7 @@ def test_titles_are_green_when_right_and_red_when_wrong():
 
 
 def test_three_channel_images_are_drawn_in_colour():
-    fig = plot_classes_preds(Net(3, 32), torch.randn(3, 3, 32, 32), [0, 1, 2], CLASSES)
+    fig = plot_classes_preds(Net(3, 32), torch.randn(3, 3, 32, 32), [0, 1, 2], CIFAR10_CLASSES)
     assert fig.axes[0].images[0].get_array().shape == (32, 32, 3)
 
 
