@@ -85,7 +85,7 @@ def test_pr_curves_chapter_runs_standalone_without_chapter_04(tmp_path):
     assert printed.count("127 thresholds") == 10
     runs = list((tmp_path / "runs" / "05_pr_curves").iterdir())
     assert len(runs) == 1 and list((tmp_path / "runs").iterdir()) == [runs[0].parent]
-    assert (tmp_path / "checkpoints" / "fashion-mnist_net.pt").exists()
+    assert not (tmp_path / "checkpoints").exists()  # a quick model never stands in for 04's
 
 
 def stored_text(name: str) -> str:
@@ -124,3 +124,22 @@ def test_chapter_05s_stored_accuracy_is_what_todays_code_gives():
         today = 100 * accuracy(*predict_probs(net, make_loader((images, labels), 1000, shuffle=False)))
     stored = float(re.search(r"^test accuracy: ([\d.]+)%", stored_text("05_pr_curves"), re.M).group(1))
     assert abs(today - stored) <= 1.0, f"05 stores {stored} %, today's code gives {today:.1f} %"
+
+
+def test_chapter_03s_stored_silhouettes_are_what_todays_code_gives(tmp_path, monkeypatch):
+    # 03's learned score is ignored by nbval (it depends on the weights); stored from a Run All
+    # in chapter order, it comes from the quick model, which today's code must still give
+    from helpers.data import load_dataset, select_n_random, to_tensors
+    from helpers.embedding import learned_features, silhouette
+    from helpers.train import trained_net
+
+    monkeypatch.setenv("COURSE_DIR", str(tmp_path))  # no chapter 04 weights here
+    (tmp_path / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    text = stored_text("03_projector")
+    assert "trained a quick model on 20,000 images" in text
+    stored = {k: float(v) for k, v in re.findall(r"silhouette, (\w+) \w+: +([\d.]+)", text)}
+    images, labels = select_n_random(*to_tensors(load_dataset("fashion-mnist")[0]), n=100, seed=0)
+    learned = learned_features(trained_net("fashion-mnist", quick_images=20_000), images)
+    assert stored["raw"] == round(silhouette(images, labels), 2)
+    assert abs(stored["learned"] - silhouette(learned, labels)) <= 0.03
+    assert stored["learned"] > 2 * stored["raw"]
