@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SWEEP_RUNS = tuple(chapter_value("06_comparing_runs", "NAMES"))  # the sweep's run names
+FOLDER_OF_RUNS = ("06_comparing_runs", "08_debugging")  # whose run folder holds one run per setting
 VIEWPORT = {"width": 1200, "height": 800}
 TIMEOUT_MS = 30_000
 
@@ -69,12 +70,16 @@ VIEWS: tuple[View, ...] = (
     View("04_training", "scalars", ("training loss", "training accuracy", "test accuracy")),
     View("04_training", "images", ("predictions vs. actuals",)),
     View("05_pr_curves", "pr_curves", CLASSES),
+    View("05_pr_curves", "images", ("confusion matrix", "most confident mistakes")),
     View("06_comparing_runs", "scalars", ("test accuracy", "training loss")),
     View("06_comparing_runs", "hparams", SWEEP_RUNS),
     View("06_comparing_runs", "histograms", ("gradients/conv1",)),
     View("06_comparing_runs", "text", ("notes/text_summary",)),
     View("07_distributed", "scalars", ("training loss", "training accuracy", "test accuracy",
                                        "images seen")),
+    View("08_debugging", "scalars", ("loss/train", "loss/test")),
+    View("08_debugging", "histograms", ("inputs", "activations/fc1")),
+    View("08_debugging", "images", ("a training batch with its labels",)),
 )
 """Every dashboard the course's chapters fill, in chapter order: one line per view."""
 

@@ -23,7 +23,7 @@ from itertools import groupby
 from pathlib import Path
 
 from coursetools.colab import repo_root
-from coursetools.dashboards import VIEWPORT, VIEWS, View, launch_chromium, open_view
+from coursetools.dashboards import FOLDER_OF_RUNS, VIEWPORT, VIEWS, View, launch_chromium, open_view
 
 COLORS = 256  # a palette PNG: a third of the size, and the dashboards use few colours
 
@@ -106,9 +106,9 @@ def take_screenshots(out_dir: str | Path, views: list[View]) -> list[Path]:
         try:
             page = browser.new_page(viewport=VIEWPORT)
             for run, run_views in groupby(views, key=lambda view: view.run):
-                # the folder the chapter's frame shows (the chapter's runs; 06: its sweep), given
+                # the folder the chapter's frame shows (the chapter's runs; 06, 08: the newest), given
                 # relative, so the dashboards show "runs/<chapter>" as on a learner's screen
-                folder = runs[run] if run == "06_comparing_runs" else runs[run].parent
+                folder = runs[run] if run in FOLDER_OF_RUNS else runs[run].parent
                 with TensorBoard(folder.relative_to(tmp), port=0, quiet=True, cwd=tmp) as board:
                     for view in run_views:
                         path = Path(out_dir) / f"{view.name}.png"

@@ -202,13 +202,15 @@ def test_projector_serves_every_point_with_labels_and_thumbnails(tensorboard_ser
     run = runs["03_projector"].relative_to(logdir).as_posix()
     assert get(tensorboard_server, "plugin/projector/runs") == [run]
     n_points = chapter_value("03_projector", "N_POINTS")
-    [embedding] = get(tensorboard_server, "plugin/projector/info", run=run)["embeddings"]
-    assert embedding["tensorShape"] == [n_points, 784]
-    name = embedding["tensorName"]
-    tensor = get(tensorboard_server, "plugin/projector/tensor", run=run, name=name)
-    assert len(tensor) == n_points * 784 * 4  # float32
-    labels = get(tensorboard_server, "plugin/projector/metadata", run=run, name=name).decode()
-    assert len(labels.splitlines()) == n_points
-    assert set(labels.splitlines()) <= set(CLASSES)
-    sprite = get(tensorboard_server, "plugin/projector/sprite_image", run=run, name=name)
-    assert sprite[:8] == b"\x89PNG\r\n\x1a\n"
+    embeddings = get(tensorboard_server, "plugin/projector/info", run=run)["embeddings"]
+    shapes = {e["tensorName"].split(":")[0]: e["tensorShape"] for e in embeddings}
+    assert shapes == {"pixels": [n_points, 784], "learned": [n_points, 84]}  # both, one run
+    for embedding in embeddings:
+        name, dims = embedding["tensorName"], embedding["tensorShape"][1]
+        tensor = get(tensorboard_server, "plugin/projector/tensor", run=run, name=name)
+        assert len(tensor) == n_points * dims * 4  # float32
+        labels = get(tensorboard_server, "plugin/projector/metadata", run=run, name=name).decode()
+        assert len(labels.splitlines()) == n_points
+        assert set(labels.splitlines()) <= set(CLASSES)
+        sprite = get(tensorboard_server, "plugin/projector/sprite_image", run=run, name=name)
+        assert sprite[:8] == b"\x89PNG\r\n\x1a\n"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.notebooks
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHAPTERS = ["00_setup", "01_write_images", "02_graph", "03_projector", "04_training",
-            "05_pr_curves", "06_comparing_runs", "07_distributed"]
+            "05_pr_curves", "06_comparing_runs", "07_distributed", "08_debugging"]
 
 
 def test_every_chapter_is_there():
@@ -33,9 +33,11 @@ def test_chapter_follows_the_conventions(path):
     assert headings[1] == "## Setup"
     ends = [h for h in headings if h in ("## What TensorBoard now shows", "## Summary")]
     assert ends == ["## What TensorBoard now shows", "## Summary"]
-    assert "## Exercises" in cells[-1].source
+    assert "## Exercises" in cells[-2].source  # then the cell that checks them
+    assert cells[-1].cell_type == "code" and "check_exercises(" in cells[-1].source
     code = [c for c in cells if c.cell_type == "code"]
-    assert any("summarize(RUN_DIR)" in c.source for c in code[-2:])
+    # the self-check reads the run back (08's six runs: one line each)
+    assert any(re.search(r"(summarize|run_overview)\(RUN_DIR\)", c.source) for c in code[-2:])
     for cell in code:
         if re.search(r"^%tensorboard ", cell.source, re.M):
             assert "NBVAL_SKIP" in cell.source and "--host 127.0.0.1" in cell.source

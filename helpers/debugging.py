@@ -1,0 +1,286 @@
+"""Broken training runs for chapter 08, and how each fault shows in TensorBoard.
+
+Every run trains the tutorial's `Net` for a few hundred steps with one classic fault
+(or none), logging what a learner needs to spot it: the losses and accuracies
+(Scalars), the inputs, activations, weights and gradients (Histograms) and a batch
+with its labels (Images). `diagnose` reads a run back from its event files and
+names its fault with the numbers that show it.
+
+Example:
+    >>> train_run("runs/08_debugging/demo/run_1", "overfitting", train, test)  # doctest: +SKIP
+    >>> diagnose("runs/08_debugging/demo/run_1")[0]  # doctest: +SKIP
+    'overfitting'
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.tensorboard import SummaryWriter
+
+from helpers.board import format_table, load_run, run_folder
+from helpers.compare import loss_and_accuracy
+from helpers.data import CLASSES, make_loader
+from helpers.model import Net
+from helpers.plots import plot_classes_preds
+
+FAULTS: dict[str, str] = {
+    "divergence": "Scalars: loss/train shoots up and then turns NaN; the Histograms stop there.",
+    "unnormalised inputs": "Histograms: inputs spread over 0..255 instead of -1..1; Images: "
+                           "white squares.",
+    "dead layer": "Histograms: activations/fc1 are all exactly 0, and the gradients of "
+                  "conv1, conv2 and fc1 are 0; Scalars: loss/train flat near ln 10 = 2.30.",
+    "overfitting": "Scalars: accuracy/train reaches 100 % while loss/test rises again.",
+    "label bug": "Images: the labels do not match the pictures; Scalars: accuracy/test stays "
+                 "near chance (10 %).",
+    "healthy": "nothing: loss/train and loss/test fall together.",
+}
+"""Each fault a run can have, with where TensorBoard shows it."""
+
+Data = tuple[torch.Tensor, torch.Tensor]
+
+
+def mystery_faults(seed: int = 0) -> list[str]:
+    """All faults in a shuffled order, the same for the same seed: which run has which.
+
+    Example:
+        >>> sorted(mystery_faults()) == sorted(FAULTS)
+        True
+    """
+    faults = list(FAULTS)
+    random.Random(seed).shuffle(faults)
+    return faults
+
+
+def break_training(fault: str, net: Net, train_data: Data, test_data: Data):
+    """Apply ``fault`` to a fresh ``net`` and its data; return the optimizer and the training
+    and test data as the broken pipeline gives them.
+
+    Example:
+        >>> optimizer, train, test = break_training("dead layer", Net(), train, test)  # doctest: +SKIP
+    """
+    (images, labels), (test_images, test_labels) = train_data, test_data
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    if fault == "divergence":
+        optimizer = torch.optim.SGD(net.parameters(), lr=20.0)  # the tutorial uses 0.001
+    elif fault == "unnormalised inputs":  # raw pixel values 0..255, in training and testing
+        images, test_images = images * 127.5 + 127.5, test_images * 127.5 + 127.5
+    elif fault == "dead layer":  # a bad initialisation: fc1's ReLUs never fire
+        with torch.no_grad():
+            net.fc1.bias.fill_(-100.0)
+    elif fault == "overfitting":  # far too few training images for this many steps
+        images, labels = images[:64], labels[:64]
+    elif fault == "label bug":  # labels shuffled apart from their images
+        labels = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))]
+    return optimizer, (images, labels), (test_images, test_labels)
+
+
+def log_histograms(writer: SummaryWriter, step: int, tensors: dict[str, torch.Tensor]) -> None:
+    """One histogram per tag, leaving out a tensor with NaN or huge values (a broken run).
+
+    Example:
+        >>> log_histograms(writer, 10, {"inputs": images})  # doctest: +SKIP
+    """
+    for tag, values in tensors.items():
+        values = values.detach().cpu()
+        if values.abs().lt(1e20).all():
+            writer.add_histogram(tag, values, step)
+
+
+def train_run(run_dir: str | Path, fault: str, train_data: Data, test_data: Data,
+              steps: int = 100, batch_size: int = 64, log_every: int = 20,
+              lr: float | None = None) -> None:
+    """Train a seeded `Net` for ``steps`` steps with ``fault`` (one of `FAULTS`) into ``run_dir``.
+
+    Logs after the first step and every ``log_every`` steps: ``loss/train`` and
+    ``accuracy/train`` (means since the last point), ``loss/test``, ``accuracy/test``, and
+    histograms of the ``inputs``, ``activations/fc1``, ``weights/fc1`` and the gradients of
+    conv1 and fc1; at the end, a figure of eight training images with their labels and the
+    model's predictions. ``lr`` replaces the fault's learning rate (to heal a run).
+
+    Example:
+        >>> train_run("runs/08_debugging/demo/run_1", "healthy", train, test)  # doctest: +SKIP
+    """
+    if fault not in FAULTS:
+        raise ValueError(f"Unknown fault {fault!r}; choose one of {list(FAULTS)}.")
+    torch.manual_seed(0)
+    net = Net()
+    optimizer, train_data, test_data = break_training(fault, net, train_data, test_data)
+    if lr is not None:
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+    seen: list[torch.Tensor] = []
+    hook = net.fc1.register_forward_hook(lambda _m, _i, out: seen.append(F.relu(out).detach()))
+    with SummaryWriter(str(run_dir)) as writer:
+        step, total, correct, count = 0, 0.0, 0, 0
+        while step < steps:
+            for images, labels in make_loader(train_data, batch_size=batch_size, seed=step):
+                seen.clear()
+                optimizer.zero_grad()
+                outputs = net(images)
+                loss = F.cross_entropy(outputs, labels)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                total += loss.item() * len(labels)
+                correct += (outputs.argmax(1) == labels).sum().item()
+                count += len(labels)
+                if step == 1 or step % log_every == 0 or step == steps:
+                    writer.add_scalar("loss/train", total / count, step)
+                    writer.add_scalar("accuracy/train", correct / count, step)
+                    test_loss, test_accuracy = loss_and_accuracy(net, test_data)
+                    writer.add_scalar("loss/test", test_loss, step)
+                    writer.add_scalar("accuracy/test", test_accuracy, step)
+                    log_histograms(writer, step, {
+                        "inputs": images, "activations/fc1": seen[0], "weights/fc1": net.fc1.weight,
+                        "gradients/conv1": net.conv1.weight.grad, "gradients/fc1": net.fc1.weight.grad})
+                    total, correct, count = 0.0, 0, 0
+                if step == steps:
+                    break
+        hook.remove()
+        figure = plot_classes_preds(net, train_data[0][:8], train_data[1][:8], CLASSES)
+        writer.add_figure("a training batch with its labels", figure, steps)
+
+
+def train_mystery_runs(folder: str | Path, train_data: Data, test_data: Data,
+                       seed: int = 0) -> list[str]:
+    """One run per fault in `FAULTS`, named ``run_1``, ``run_2``, ... in a shuffled order (the
+    same for the same ``seed``), in ``folder``; return their names. Which run has which fault
+    is for you to find out in TensorBoard.
+
+    Example:
+        >>> train_mystery_runs("runs/08_debugging/demo", train, test)  # doctest: +SKIP
+        ['run_1', 'run_2', 'run_3', 'run_4', 'run_5', 'run_6']
+    """
+    names = []
+    for number, fault in enumerate(mystery_faults(seed), start=1):
+        names.append(f"run_{number}")
+        train_run(Path(folder) / names[-1], fault, train_data, test_data)
+    return names
+
+
+def run_overview(folder: str | Path) -> str:
+    """A table of what each run in ``folder`` logged: its tags per dashboard, with the
+    points of its scalars.
+
+    Example:
+        >>> print(run_overview("runs/08_debugging/demo"))  # doctest: +SKIP
+        run    Scalars                 Histograms  Images
+        ...
+    """
+    rows = []
+    for run in sorted(p for p in Path(run_folder(folder)).iterdir() if p.is_dir()):
+        acc = load_run(run)
+        tags = acc.Tags()
+        points = "/".join(map(str, sorted({len(acc.Scalars(tag)) for tag in tags["scalars"]})))
+        rows.append((run.name, f"{len(tags['scalars'])} tags, {points} points each",
+                     f"{len(tags['histograms'])} tags", f"{len(tags['images'])} figure(s)"))
+    return format_table(rows, ("run", "Scalars", "Histograms", "Images"))
+
+
+def evidence(run_dir: str | Path) -> dict[str, float]:
+    """The numbers that tell the faults apart, read back from a run's event files.
+
+    Example:
+        >>> evidence("runs/08_debugging/demo/run_1")["last test accuracy"]  # doctest: +SKIP
+        0.781
+    """
+    acc = load_run(run_folder(run_dir))
+    tags = acc.Tags()
+    if "loss/train" not in tags["scalars"]:
+        raise FileNotFoundError(f"{run_dir} has no loss/train: train it with train_run first.")
+
+    def values(tag: str) -> list[float]:
+        return [e.value for e in acc.Scalars(tag)]
+
+    def histogram_limits(tag: str) -> tuple[float, float]:
+        if tag not in tags["histograms"]:
+            return math.nan, math.nan
+        last = acc.Histograms(tag)[-1].histogram_value
+        return last.min, last.max
+
+    train_loss, test_loss = values("loss/train"), values("loss/test")
+    finite = [v for v in train_loss if math.isfinite(v)]
+    gradient = histogram_limits("gradients/conv1")
+    return {
+        "first train loss": train_loss[0],
+        "largest train loss": max(finite) if finite else math.inf,
+        "steps until not finite": next((e.step for e in acc.Scalars("loss/train")
+                                        if not math.isfinite(e.value)), 0),
+        "last train loss": train_loss[-1],
+        "last train accuracy": values("accuracy/train")[-1],
+        "lowest test loss": min((v for v in test_loss if math.isfinite(v)), default=math.inf),
+        "last test loss": test_loss[-1],
+        "last test accuracy": values("accuracy/test")[-1],
+        "largest input": histogram_limits("inputs")[1],
+        "largest fc1 activation": histogram_limits("activations/fc1")[1],
+        "largest conv1 gradient": max(abs(gradient[0]), abs(gradient[1])),
+    }
+
+
+def diagnose(run_dir: str | Path) -> tuple[str, str]:
+    """The run's fault (one of `FAULTS`) and the numbers, from its event files, that show it.
+
+    Example:
+        >>> diagnose("runs/08_debugging/demo/run_1")  # doctest: +SKIP
+        ('overfitting', 'accuracy/train reached 100.0 % while loss/test rose from ...')
+    """
+    e = evidence(run_dir)
+    if e["steps until not finite"]:
+        return "divergence", (f"loss/train was {e['first train loss']:.2f} at first and turned NaN "
+                              f"at step {e['steps until not finite']}: the weights blew up.")
+    if e["largest train loss"] > 10 * e["first train loss"]:
+        return "divergence", (f"loss/train shot up from {e['first train loss']:.2f} to "
+                              f"{e['largest train loss']:.3g}.")
+    if e["largest input"] > 2:
+        return "unnormalised inputs", (f"the inputs histogram reaches {e['largest input']:.0f}, "
+                                       "where normalised pixels stay within -1..1.")
+    if e["largest fc1 activation"] == 0 and e["largest conv1 gradient"] == 0:
+        return "dead layer", (f"every fc1 activation is 0, conv1's gradients are 0, and "
+                              f"loss/train stays at {e['last train loss']:.2f}.")
+    if e["last train loss"] > 1.9 and e["last test accuracy"] < 0.3:
+        return "label bug", (f"loss/train stays at {e['last train loss']:.2f} (ln 10 = 2.30 is "
+                             f"guessing) and accuracy/test at {e['last test accuracy']:.1%}, "
+                             "though the layers are alive.")
+    if e["last train accuracy"] > 0.98 and e["last test loss"] > 1.2 * e["lowest test loss"]:
+        return "overfitting", (f"accuracy/train reached {e['last train accuracy']:.1%} while "
+                               f"loss/test rose from {e['lowest test loss']:.2f} to "
+                               f"{e['last test loss']:.2f}.")
+    return "healthy", (f"loss/train fell to {e['last train loss']:.2f} and loss/test to "
+                       f"{e['last test loss']:.2f} together; accuracy/test "
+                       f"{e['last test accuracy']:.1%}.")
+
+
+def check_diagnoses(run_dir: str | Path, answers: dict[str, str]) -> None:
+    """Print, for each run in ``answers``, whether the named fault is right and why, and how
+    many are right.
+
+    Example:
+        >>> check_diagnoses("runs/08_debugging/demo", {"run_1": "overfitting"})  # doctest: +SKIP
+        run_1: right, overfitting: accuracy/train reached 100.0 % while loss/test rose ...
+        1 of 1 right.
+    """
+    if not isinstance(answers, dict):
+        raise TypeError("Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.")
+    right = 0
+    for name, answer in answers.items():
+        if not (Path(run_folder(run_dir)) / name).is_dir():
+            print(f"{name}: there is no such run in {run_dir}; the runs are "
+                  f"{sorted(p.name for p in Path(run_dir).iterdir())}.")
+            continue
+        fault, why = diagnose(Path(run_dir) / name)
+        if answer in ("", "?", None):
+            print(f"{name}: not answered yet.")
+        elif answer not in FAULTS:
+            print(f"{name}: {answer!r} is not one of the faults {list(FAULTS)}.")
+        elif answer == fault:
+            right += 1
+            print(f"{name}: right, {fault}: {why} Where: {FAULTS[fault]}")
+        else:
+            print(f"{name}: not {answer}. Look again: {FAULTS[answer].split(':')[0]} does not show "
+                  "it for this run.")
+    print(f"{right} of {len(answers)} right.")

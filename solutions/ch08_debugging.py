@@ -1,0 +1,44 @@
+"""Chapter 08's answers and exercises, solved.
+
+The six runs, and the chart that gives each away:
+
+- run_1: label bug. Images: the labels under the pictures do not match them; Scalars:
+  loss/train stays at 2.30 though every layer is alive.
+- run_2: dead layer. Histograms: activations/fc1 are all exactly 0, the gradients of
+  conv1 are 0; Scalars: loss/train flat at 2.30.
+- run_3: unnormalised inputs. Histograms: `inputs` spreads over 0..255; Images: white
+  squares. The loss still falls (Adam adapts), so only the histogram tells.
+- run_4: divergence. Scalars: loss/train has one point, then NaN; Histograms stop at step 1.
+- run_5: healthy. Both losses fall together.
+- run_6: overfitting. Scalars: accuracy/train reaches 100 % while loss/test turns up
+  after its lowest point; there are only 64 training images.
+"""
+
+from helpers.board import new_run_dir
+from helpers.data import load_dataset, select_n_random, to_tensors
+from helpers.debugging import train_run
+
+DIAGNOSES = {
+    "run_1": "label bug",
+    "run_2": "dead layer",
+    "run_3": "unnormalised inputs",
+    "run_4": "divergence",
+    "run_5": "healthy",
+    "run_6": "overfitting",
+}
+
+
+def _data():
+    train = select_n_random(*to_tensors(load_dataset("fashion-mnist", train=True)[0]), n=4000, seed=0)
+    test_images, test_labels = to_tensors(load_dataset("fashion-mnist", train=False)[0])
+    return train, (test_images[:500], test_labels[:500])
+
+
+def exercise_1() -> None:
+    """The diverging setting healed: the same run with SGD's learning rate at 0.1, not 20."""
+    train_run(new_run_dir("08_debugging") / "fixed", "divergence", *_data(), lr=0.1)
+
+
+def exercise_2() -> None:
+    """The healthy run for 300 steps: accuracy/test keeps rising, no overfitting yet."""
+    train_run(new_run_dir("08_debugging") / "healthy_300", "healthy", *_data(), steps=300)
