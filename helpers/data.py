@@ -23,8 +23,10 @@ import io
 import os
 import shutil
 import struct
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch.utils.data import (
@@ -35,11 +37,13 @@ from torch.utils.data import (
     SequentialSampler,
     TensorDataset,
 )
-from torchvision import datasets, transforms
 
 from helpers.model import class_indices
 from helpers.paths import course_dir
 from helpers.threads import adjust_threads
+
+if TYPE_CHECKING:  # torchvision is imported where it is used: chapters without it start faster
+    from torchvision import datasets, transforms
 
 CLASSES: tuple[str, ...] = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -82,13 +86,15 @@ def make_transform(channels: int = 1) -> transforms.Compose:
     """
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got {channels!r}")
+    from torchvision import transforms
+
     return transforms.Compose(
         [transforms.ToTensor(), transforms.Normalize((0.5,) * channels, (0.5,) * channels)]
     )
 
 
-transform = make_transform(1)
-"""The tutorial's Fashion-MNIST transform (``ToTensor`` + ``Normalize((0.5,), (0.5,))``)."""
+TUTORIAL = "tutorial"
+"""Stands for the tutorial's transform, `make_transform` (``ToTensor`` + ``Normalize``)."""
 
 
 def check_class_names(classes: Sequence[str], channels: int) -> None:
@@ -249,6 +255,8 @@ def ensure_fashion_mnist(root: str | Path | None = None, download: bool = True) 
         raise DataNotFoundError(_not_found_message(root, source, "download=False"))
     try:
         root.mkdir(parents=True, exist_ok=True)
+        from torchvision import datasets
+
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             for train in (True, False):
                 datasets.FashionMNIST(str(root), train=train, download=True)
@@ -263,7 +271,7 @@ def ensure_fashion_mnist(root: str | Path | None = None, download: bool = True) 
 def load_fashion_mnist(
     train: bool = True,
     root: str | Path | None = None,
-    transform: transforms.Compose | None = transform,
+    transform: transforms.Compose | str | None = TUTORIAL,
     download: bool = True,
 ) -> datasets.FashionMNIST:
     """The real Fashion-MNIST training (60,000) or test (10,000) set, offline when possible.
@@ -276,9 +284,13 @@ def load_fashion_mnist(
     if not isinstance(train, bool):
         raise TypeError(f"train must be True (60,000 training images) or False (10,000 test "
                         f"images), got {train!r}.")
+    if transform == TUTORIAL:
+        transform = make_transform(1)
     if transform is not None:
         check_transform(transform, 1, 28)
     root = ensure_fashion_mnist(root, download=download)
+    from torchvision import datasets
+
     return datasets.FashionMNIST(str(root), train=train, transform=transform, download=False)
 
 
@@ -292,6 +304,8 @@ def load_cifar10(
         torch.Size([3, 32, 32])
     """
     root = Path(root) if root is not None else default_data_root()
+    from torchvision import datasets
+
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             return datasets.CIFAR10(
@@ -347,6 +361,33 @@ def _standard_transform(dataset: Dataset) -> bool:
     return image.shape == raw.shape and torch.allclose(image, raw / 255 * 2 - 1, atol=1e-5)
 
 
+def load_tensors(
+    name: str, train: bool = True, root: str | Path | None = None, download: bool = True
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[str, ...]]:
+    """A whole dataset as ``(images, labels)`` tensors, normalised as the tutorial's transform
+    does (to [-1, 1], N x C x H x W), with its class names: what `to_tensors` makes of
+    `load_dataset`, but Fashion-MNIST is read straight from its four files, without
+    loading torchvision.
+
+    Example:
+        >>> (images, labels), classes = load_tensors("fashion-mnist", train=False)  # doctest: +SKIP
+        >>> tuple(images.shape), classes[labels[0]]  # doctest: +SKIP
+        ((10000, 1, 28, 28), 'Ankle Boot')
+    """
+    if name != "fashion-mnist":
+        dataset, classes = load_dataset(name, train=train, root=root)
+        return to_tensors(dataset), classes
+    if not isinstance(train, bool):
+        raise TypeError(f"train must be True or False, got {train!r}.")
+    raw = _raw_dir(ensure_fashion_mnist(root, download=download))
+    prefix = "train" if train else "t10k"
+    pixels = (raw / f"{prefix}-images-idx3-ubyte").read_bytes()[16:]
+    labels = (raw / f"{prefix}-labels-idx1-ubyte").read_bytes()[8:]
+    images = torch.frombuffer(bytearray(pixels), dtype=torch.uint8).view(-1, 1, 28, 28)
+    images = images.float().div_(255).sub_(0.5).div_(0.5)
+    return (images, torch.frombuffer(bytearray(labels), dtype=torch.uint8).long()), CLASSES
+
+
 def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     """All images (normalised to [-1, 1], shape N x C x H x W) and labels as two tensors.
 
@@ -360,7 +401,8 @@ def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
         >>> tuple(x.shape), tuple(y.shape)
         ((5, 1, 28, 28), (5,))
     """
-    if isinstance(dataset, (datasets.MNIST, datasets.CIFAR10)) and _standard_transform(dataset):
+    vision = sys.modules.get("torchvision.datasets")  # loaded already if dataset is one of them
+    if vision and isinstance(dataset, (vision.MNIST, vision.CIFAR10)) and _standard_transform(dataset):
         images = torch.as_tensor(dataset.data)
         images = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
         images = images.float().div_(255).sub_(0.5).div_(0.5).contiguous()

@@ -29,14 +29,15 @@ from helpers.model import Net
 from helpers.plots import plot_classes_preds
 
 FAULTS: dict[str, str] = {
-    "divergence": "Scalars: loss/train shoots up and then turns NaN; the Histograms stop there.",
+    "divergence": "Scalars: loss/train turns NaN (triangles along the top); the Histograms "
+                  "stop there.",
     "unnormalised inputs": "Histograms: inputs spread over 0..255 instead of -1..1; Images: "
-                           "white squares.",
-    "dead layer": "Histograms: activations/fc1 are all exactly 0, and the gradients of "
-                  "conv1, conv2 and fc1 are 0; Scalars: loss/train flat near ln 10 = 2.30.",
+                           "flat black silhouettes, no grey levels.",
+    "dead layer": "Histograms: activations/fc1 are all exactly 0, and so are the gradients of "
+                  "conv1 and fc1; Scalars: loss/train flat near ln 10 = 2.30.",
     "overfitting": "Scalars: accuracy/train reaches 100 % while loss/test rises again.",
-    "label bug": "Images: the labels do not match the pictures; Scalars: accuracy/test stays "
-                 "near chance (10 %).",
+    "label bug": "Images: the labels do not match the pictures; Scalars: loss/train stays "
+                 "near 2.30 and accuracy/test near chance (10 %).",
     "healthy": "nothing: loss/train and loss/test fall together.",
 }
 """Each fault a run can have, with where TensorBoard shows it."""
@@ -56,7 +57,8 @@ def mystery_faults(seed: int = 0) -> list[str]:
     return faults
 
 
-def break_training(fault: str, net: Net, train_data: Data, test_data: Data):
+def break_training(fault: str, net: Net, train_data: Data,
+                   test_data: Data) -> tuple[torch.optim.Optimizer, Data, Data]:
     """Apply ``fault`` to a fresh ``net`` and its data; return the optimizer and the training
     and test data as the broken pipeline gives them.
 
@@ -79,11 +81,11 @@ def break_training(fault: str, net: Net, train_data: Data, test_data: Data):
     return optimizer, (images, labels), (test_images, test_labels)
 
 
-def log_histograms(writer: SummaryWriter, step: int, tensors: dict[str, torch.Tensor]) -> None:
+def add_histograms(writer: SummaryWriter, step: int, tensors: dict[str, torch.Tensor]) -> None:
     """One histogram per tag, leaving out a tensor with NaN or huge values (a broken run).
 
     Example:
-        >>> log_histograms(writer, 10, {"inputs": images})  # doctest: +SKIP
+        >>> add_histograms(writer, 10, {"inputs": images})  # doctest: +SKIP
     """
     for tag, values in tensors.items():
         values = values.detach().cpu()
@@ -135,7 +137,7 @@ def train_run(run_dir: str | Path, fault: str, train_data: Data, test_data: Data
                     test_loss, test_accuracy = loss_and_accuracy(net, test_data)
                     writer.add_scalar("loss/test", test_loss, step)
                     writer.add_scalar("accuracy/test", test_accuracy, step)
-                    log_histograms(writer, step, {
+                    add_histograms(writer, step, {
                         "inputs": images, "activations/fc1": seen[0], "weights/fc1": net.fc1.weight,
                         "gradients/conv1": net.conv1.weight.grad, "gradients/fc1": net.fc1.weight.grad})
                     total, correct, count = 0.0, 0, 0
@@ -255,32 +257,39 @@ def diagnose(run_dir: str | Path) -> tuple[str, str]:
                        f"{e['last test accuracy']:.1%}.")
 
 
-def check_diagnoses(run_dir: str | Path, answers: dict[str, str]) -> None:
-    """Print, for each run in ``answers``, whether the named fault is right and why, and how
-    many are right.
+def check_diagnoses(run_dir: str | Path, answers: dict[str, str], seed: int = 0) -> None:
+    """Print, for each run in ``answers`` (made by `train_mystery_runs` with ``seed``), whether
+    the named fault is right, with the numbers and the chart that show it, and how many are
+    right. A wrong answer gets a hint, never the answer.
 
     Example:
-        >>> check_diagnoses("runs/08_debugging/demo", {"run_1": "overfitting"})  # doctest: +SKIP
-        run_1: right, overfitting: accuracy/train reached 100.0 % while loss/test rose ...
+        >>> check_diagnoses("runs/08_debugging/demo", {"run_1": "label bug"})  # doctest: +SKIP
+        run_1: right, label bug: loss/train stays at 2.30 ... Where: Images: the labels ...
         1 of 1 right.
     """
     if not isinstance(answers, dict):
         raise TypeError("Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.")
+    truth = {f"run_{number}": fault for number, fault in enumerate(mystery_faults(seed), start=1)}
     right = 0
     for name, answer in answers.items():
-        if not (Path(run_folder(run_dir)) / name).is_dir():
+        if name not in truth or not (Path(run_folder(run_dir)) / name).is_dir():
             print(f"{name}: there is no such run in {run_dir}; the runs are "
                   f"{sorted(p.name for p in Path(run_dir).iterdir())}.")
             continue
-        fault, why = diagnose(Path(run_dir) / name)
+        fault = truth[name]
         if answer in ("", "?", None):
             print(f"{name}: not answered yet.")
         elif answer not in FAULTS:
             print(f"{name}: {answer!r} is not one of the faults {list(FAULTS)}.")
         elif answer == fault:
             right += 1
-            print(f"{name}: right, {fault}: {why} Where: {FAULTS[fault]}")
+            seen, why = diagnose(Path(run_dir) / name)
+            evidence = why + " " if seen == fault else ""  # the numbers, where they agree
+            print(f"{name}: right, {fault}: {evidence}Where: {FAULTS[fault]}")
+        elif answer == "healthy":
+            print(f"{name}: not healthy: something in this run is broken. Compare it with the "
+                  "others: Scalars first, then Histograms and Images.")
         else:
-            print(f"{name}: not {answer}. Look again: {FAULTS[answer].split(':')[0]} does not show "
-                  "it for this run.")
+            print(f"{name}: not {answer}: {FAULTS[answer].split(':')[0]} does not show that for "
+                  "this run. Look again.")
     print(f"{right} of {len(answers)} right.")

@@ -38,10 +38,9 @@ from helpers.data import (
     CorruptDataError,
     DataNotFoundError,
     ensure_fashion_mnist,
-    load_fashion_mnist,
+    load_tensors,
     make_loader,
     select_n_random,
-    to_tensors,
 )
 from helpers.model import Net
 from helpers.train import evaluate
@@ -206,10 +205,10 @@ def train(args: argparse.Namespace, rank: int, world_size: int, device: torch.de
                 'python -c "from helpers.data import ensure_fashion_mnist; ensure_fashion_mnist()"'
             ) from None
     dist.barrier()  # the others wait until it is there
-    images, labels = to_tensors(load_fashion_mnist(train=True, download=False))
+    (images, labels), _ = load_tensors("fashion-mnist", train=True, download=False)
     images, labels = select_n_random(images, labels, n=args.train_size, seed=args.seed)
     my_images, my_labels = shard(images, labels, rank, world_size)
-    test_images, test_labels = to_tensors(load_fashion_mnist(train=False, download=False))
+    (test_images, test_labels), _ = load_tensors("fashion-mnist", train=False, download=False)
     if args.test_size > len(test_images):
         raise ValueError(f"--test-size {args.test_size} is more than the "
                          f"{len(test_images)} test images.")

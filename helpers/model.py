@@ -58,8 +58,8 @@ class Net(nn.Module):
             check_batch(x, self.input_shape)
             if x.dtype != self.conv1.weight.dtype:
                 raise ValueError(f"The images are {x.dtype} but the model is "
-                                 f"{self.conv1.weight.dtype}: convert them with images.float() "
-                                 "(numpy makes float64 by default).")
+                                 f"{self.conv1.weight.dtype}: convert them with "
+                                 f"images.to({self.conv1.weight.dtype}) (numpy makes float64 by default).")
         x = self.pool(F.relu(self.conv1(x)))
         x = self.pool(F.relu(self.conv2(x)))
         x = torch.flatten(x, 1)
@@ -128,7 +128,8 @@ def class_indices(labels, what: str = "labels") -> torch.Tensor:
         raise ValueError(f"{what} must be whole class numbers, got {labels.dtype}: "
                          + ("use labels.long()." if whole and labels.dim() == 1 else
                             "for one-hot rows use labels.argmax(dim=1)." if labels.dim() == 2 else
-                            "round them to class numbers first."))
+                            "use class numbers, e.g. labels.long() for True/False as 1/0."
+                            if labels.dtype == torch.bool else "round them to class numbers first."))
     if labels.dim() == 2:
         raise ValueError(f"{what} must be one class number per image, got shape "
                          f"{tuple(labels.shape)}: for one-hot rows use labels.argmax(dim=1).")

@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
-from helpers.data import IMAGE_SHAPES, load_dataset, make_loader, select_n_random, to_tensors
+from helpers.data import IMAGE_SHAPES, load_tensors, make_loader, select_n_random
 from helpers.model import Net, class_indices, device_of, evaluating
 from helpers.paths import course_dir
 from helpers.plots import check_classes_cover, plot_classes_preds
@@ -280,7 +280,7 @@ def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> 
     dtype = next(net.parameters()).dtype
     if images.is_floating_point() and images.dtype != dtype:
         raise ValueError(f"The images are {images.dtype} but the model is {dtype}: convert them "
-                         "with images.float() (or make_loader((images.float(), labels))).")
+                         f"with images.to({dtype}) (or make_loader((images.to({dtype}), labels))).")
     with evaluating(net):
         try:
             outputs = net(images[:1]).shape[-1]
@@ -411,27 +411,27 @@ def load_weights(net: nn.Module, path: str | Path | None = None) -> nn.Module:
 
 
 def trained_net(dataset: str = "fashion-mnist", device: torch.device | str = "cpu",
-                quick_images: int = 60_000) -> nn.Module:
+                quick_images: int = 60_000, saved: bool = True) -> nn.Module:
     """A trained `Net` for ``dataset``: chapter 04's saved weights, or, if chapter 04 has not
-    run yet, a quick model trained here for one pass over ``quick_images`` training images
-    (not saved). Says which.
+    run yet (or ``saved=False``), a quick model trained here, seeded, for one pass over
+    ``quick_images`` training images (not saved). Says which.
 
     Example:
         >>> net = trained_net("fashion-mnist")  # doctest: +SKIP
         loaded chapter 04's weights from checkpoints/fashion-mnist_net.pt
     """
+    torch.manual_seed(0)  # the quick model starts from the same weights every time
     net = Net(*IMAGE_SHAPES[dataset]).to(device)
     weights = checkpoint_path(f"{dataset}_net.pt")
-    if weights.exists():
+    if saved and weights.exists():
         load_weights(net, weights)
         print("loaded chapter 04's weights from", weights.relative_to(course_dir()))
         return net
-    images, labels = to_tensors(load_dataset(dataset, train=True)[0])
+    (images, labels), _ = load_tensors(dataset, train=True)
     if quick_images < len(labels):
         images, labels = select_n_random(images, labels, n=quick_images, seed=0)
-    torch.manual_seed(0)
     fit(net, make_loader((images.to(device), labels.to(device)), batch_size=128),
         torch.optim.Adam(net.parameters(), lr=3e-3), epochs=1, progress=False)
-    print(f"no saved weights (chapter 04 saves them): trained a quick model on {len(labels):,} "
-          "images for one pass")
+    print(("no saved weights (chapter 04 saves them): " if saved else "")
+          + f"trained a quick model on {len(labels):,} images for one pass")
     return net

@@ -1,20 +1,20 @@
 """Chapter 05's exercises, solved."""
 
 from helpers.board import make_writer
-from helpers.data import load_dataset, make_loader, to_tensors
+from helpers.data import load_tensors, make_loader
 from helpers.plots import most_confident_mistakes, plot_predictions
 from helpers.train import add_pr_curves, predict_probs, trained_net
 
 
 def _test_probs(net):
-    images, labels = to_tensors(load_dataset("fashion-mnist", train=False)[0])
+    images, labels = load_tensors("fashion-mnist", train=False)[0]
     probs, _ = predict_probs(net, make_loader((images, labels), batch_size=1000, shuffle=False))
     return images, labels, probs
 
 
 def exercise_1() -> None:
     """The 16 most confident mistakes (k=16), two per row."""
-    _, classes = load_dataset("fashion-mnist", train=False)
+    classes = load_tensors("fashion-mnist", train=False)[1]
     images, labels, probs = _test_probs(trained_net("fashion-mnist", quick_images=5_000))
     surest = most_confident_mistakes(probs, labels, k=16)
     top, preds = probs.max(dim=1)
@@ -25,8 +25,10 @@ def exercise_1() -> None:
 
 def exercise_2() -> None:
     """Two models' curves in one chart: the trained one at step 0, a weaker one at step 1."""
-    _, classes = load_dataset("fashion-mnist", train=False)
+    classes = load_tensors("fashion-mnist", train=False)[1]
+    trained = trained_net("fashion-mnist", quick_images=20_000)  # chapter 04's, if saved
+    weaker = trained_net("fashion-mnist", quick_images=2_000, saved=False)
     with make_writer("05_pr_curves") as writer:
-        for step, quick_images in ((0, 20_000), (1, 2_000)):
-            _, labels, probs = _test_probs(trained_net("fashion-mnist", quick_images=quick_images))
+        for step, net in ((0, trained), (1, weaker)):
+            _, labels, probs = _test_probs(net)
             add_pr_curves(writer, probs, labels, classes, global_step=step)

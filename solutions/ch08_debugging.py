@@ -6,8 +6,9 @@ The six runs, and the chart that gives each away:
   loss/train stays at 2.30 though every layer is alive.
 - run_2: dead layer. Histograms: activations/fc1 are all exactly 0, the gradients of
   conv1 are 0; Scalars: loss/train flat at 2.30.
-- run_3: unnormalised inputs. Histograms: `inputs` spreads over 0..255; Images: white
-  squares. The loss still falls (Adam adapts), so only the histogram tells.
+- run_3: unnormalised inputs. Histograms: `inputs` spreads over 0..255; Images: flat
+  black silhouettes without grey levels. The loss still falls (Adam adapts), so the
+  histogram is the sure sign.
 - run_4: divergence. Scalars: loss/train has one point, then NaN; Histograms stop at step 1.
 - run_5: healthy. Both losses fall together.
 - run_6: overfitting. Scalars: accuracy/train reaches 100 % while loss/test turns up
@@ -15,7 +16,7 @@ The six runs, and the chart that gives each away:
 """
 
 from helpers.board import new_run_dir
-from helpers.data import load_dataset, select_n_random, to_tensors
+from helpers.data import load_tensors, select_n_random
 from helpers.debugging import train_run
 
 DIAGNOSES = {
@@ -29,8 +30,8 @@ DIAGNOSES = {
 
 
 def _data():
-    train = select_n_random(*to_tensors(load_dataset("fashion-mnist", train=True)[0]), n=4000, seed=0)
-    test_images, test_labels = to_tensors(load_dataset("fashion-mnist", train=False)[0])
+    train = select_n_random(*load_tensors("fashion-mnist", train=True)[0], n=4000, seed=0)
+    test_images, test_labels = load_tensors("fashion-mnist", train=False)[0]
     return train, (test_images[:500], test_labels[:500])
 
 

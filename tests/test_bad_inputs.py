@@ -491,7 +491,7 @@ def _lambdas(tmp_path):
         (lambda: make_loader(None), "takes \\(images, labels\\) tensors or a dataset, got None"),
         (lambda: make_loader((x,)), "got a tuple of 1"),
         (lambda: select_n_random(x, y, n=2, seed="0"), "seed must be a whole number"),
-        (lambda: net(x.double()), r"float64 but the model is torch.float32.*images\.float\(\)"),
+        (lambda: net(x.double()), r"float64 but the model is torch.float32.*images\.to\(torch\.float32\)"),
         (lambda: plot_classes_preds(net, x[:0], [], CLASSES), "No images to plot"),
         (lambda: fit(net, make_loader((x, y)), None, progress=False), "needs an optimizer"),
         (lambda: fit(net, make_loader((x.double(), y)), torch.optim.SGD(net.parameters(), 0.1),

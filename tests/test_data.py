@@ -35,7 +35,7 @@ def test_transform_scales_pixels_to_minus_one_one():
     from PIL import Image
 
     black, white = Image.new("L", (28, 28), 0), Image.new("L", (28, 28), 255)
-    assert data.transform(black).min() == -1 and data.transform(white).max() == 1
+    assert data.make_transform(1)(black).min() == -1 and data.make_transform(1)(white).max() == 1
     assert make_transform(3)(Image.new("RGB", (32, 32))).shape == (3, 32, 32)
     with pytest.raises(ValueError, match="channels must be 1"):
         make_transform(2)
@@ -227,3 +227,29 @@ def test_select_n_random_validates_n(n, error, match):
 def test_select_n_random_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="50 images but 49 labels"):
         select_n_random(torch.zeros(50, 1), torch.zeros(49), n=3)
+
+
+@pytest.mark.parametrize("train", [False, True])
+def test_load_tensors_reads_the_files_as_torchvision_and_the_tutorials_transform_do(train):
+    from helpers.data import load_tensors, to_tensors
+
+    (images, labels), classes = load_tensors("fashion-mnist", train=train)
+    expected_images, expected_labels = to_tensors(load_fashion_mnist(train=train))
+    assert torch.equal(images, expected_images) and torch.equal(labels, expected_labels)
+    assert classes == CLASSES and images.dtype == torch.float32 and labels.dtype == torch.long
+    with pytest.raises(TypeError, match="train must be True or False"):
+        load_tensors("fashion-mnist", train="test")
+
+
+def test_the_chapters_helpers_load_without_torchvision():
+    # torchvision's import pulls in torch._dynamo (about a second): only chapters that use
+    # it (01's make_grid, CIFAR-10) should pay for it
+    import subprocess
+    import sys
+
+    code = ("import sys, helpers.board, helpers.compare, helpers.data, helpers.debugging, "
+            "helpers.distributed, helpers.embedding, helpers.exercises, helpers.inline, "
+            "helpers.plots, helpers.train; helpers.data.load_tensors('fashion-mnist', train=False); "
+            "print('torchvision' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

@@ -30,17 +30,20 @@ def test_each_fault_is_diagnosed_from_its_event_files(runs):
 def test_the_check_says_right_wrong_and_unanswered_and_never_gives_the_answer_away(runs, capsys):
     folder, truth = runs
     names = sorted(truth)
-    wrong = next(f for f in FAULTS if f != truth[names[1]])
+    wrong = next(f for f in FAULTS if f not in (truth[names[1]], "healthy"))
+    broken = next(name for name in names[4:] if truth[name] != "healthy")
     check_diagnoses(folder, {names[0]: truth[names[0]], names[1]: wrong, names[2]: "?",
-                             names[3]: "broken", "run_9": "healthy"})
+                             names[3]: "broken", "run_9": "healthy", broken: "healthy"})
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{names[0]}: right, {truth[names[0]]}: ")
     assert lines[0].endswith(FAULTS[truth[names[0]]])  # the chart that shows it
-    assert lines[1].startswith(f"{names[1]}: not {wrong}. Look again") and truth[names[1]] not in lines[1]
+    assert lines[1].startswith(f"{names[1]}: not {wrong}: ") and lines[1].endswith("Look again.")
+    assert truth[names[1]] not in lines[1]  # a hint, never the answer
     assert lines[2] == f"{names[2]}: not answered yet."
     assert "'broken' is not one of the faults" in lines[3]
     assert lines[4].startswith("run_9: there is no such run")
-    assert lines[5] == "1 of 5 right."
+    assert lines[5].startswith(f"{broken}: not healthy: something in this run is broken.")
+    assert lines[6] == "1 of 6 right."
 
 
 def test_the_solution_gets_every_run_right(runs, capsys):

@@ -1,7 +1,8 @@
 """Every exercise has a check and a solution, and each solution passes its check.
 
-Each chapter's solutions run in a fresh scratch course: first every check must say "not
-yet" (the chapter's own run does not already count), then after each solution its own
+That the chapter's own run does not already count is in each chapter's stored output: its
+last cell, compared by nbval, says "not yet" for every exercise after a Run All. Here each
+chapter's solutions run in a fresh scratch course, and after each solution its own
 exercise must be "done".
 """
 
