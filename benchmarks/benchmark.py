@@ -191,7 +191,7 @@ class TimedChecks:
         self.batches, self.net, self.test_data, self.every = batches, net, test_data, every
         self.pending = sorted(targets)
         self.reached: dict[float, float] = {}
-        self.checking = 0.0
+        self.trained = 0.0  # seconds of training in the epochs before this one, checks left out
 
     def __len__(self) -> int:
         return len(self.batches)
@@ -199,7 +199,7 @@ class TimedChecks:
     def __iter__(self):
         from helpers.train import evaluate
 
-        start = time.perf_counter()
+        start, checking = time.perf_counter(), 0.0  # one call per epoch: times add up
         for step, batch in enumerate(self.batches, 1):
             yield batch
             if self.pending and step % self.every == 0:
@@ -207,8 +207,9 @@ class TimedChecks:
                 accuracy = evaluate(self.net, self.test_data)
                 self.net.train()
                 while self.pending and accuracy >= self.pending[0]:
-                    self.reached[self.pending.pop(0)] = check_start - start - self.checking
-                self.checking += time.perf_counter() - check_start
+                    self.reached[self.pending.pop(0)] = self.trained + check_start - start - checking
+                checking += time.perf_counter() - check_start
+        self.trained += time.perf_counter() - start - checking
 
 
 def train_like_chapter(logging: bool, targets=(), max_steps: int | None = None):

@@ -29,8 +29,8 @@ from helpers.model import Net
 from helpers.plots import plot_classes_preds
 
 FAULTS: dict[str, str] = {
-    "divergence": "Scalars: loss/train turns NaN (triangles along the top); the Histograms "
-                  "stop there.",
+    "divergence": "Scalars: loss/train shoots up to huge values or turns NaN (triangles "
+                  "along the top of the chart).",
     "unnormalised inputs": "Histograms: inputs spread over 0..255 instead of -1..1; Images: "
                            "flat black silhouettes, no grey levels.",
     "dead layer": "Histograms: activations/fc1 are all exactly 0, and so are the gradients of "
