@@ -192,6 +192,7 @@ class TimedChecks:
         self.pending = sorted(targets)
         self.reached: dict[float, float] = {}
         self.trained = 0.0  # seconds of training in the epochs before this one, checks left out
+        self.checking = 0.0  # seconds spent in the checks, all epochs
 
     def __len__(self) -> int:
         return len(self.batches)
@@ -209,6 +210,7 @@ class TimedChecks:
                 while self.pending and accuracy >= self.pending[0]:
                     self.reached[self.pending.pop(0)] = self.trained + check_start - start - checking
                 checking += time.perf_counter() - check_start
+                self.checking += time.perf_counter() - check_start
         self.trained += time.perf_counter() - start - checking
 
 
