@@ -244,18 +244,34 @@ def _steps(steps: list[int]) -> str:
     return f"{count}, steps {min(steps)}..{max(steps)}"
 
 
-def _projector_rows(run: Path, rel: str) -> list[tuple[str, str, str, str]]:
+def projector_config(run: str | Path):
+    """The run's projector config (what `add_embedding` wrote), or None if it has none or
+    it cannot be read.
+
+    Example:
+        >>> config = projector_config("runs/03_projector/20261123-141502")  # doctest: +SKIP
+        >>> [e.tensor_name for e in config.embeddings]  # doctest: +SKIP
+        ['pixels:00000', 'learned:00000']
+    """
     from google.protobuf import text_format
     from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 
-    config_path = run / "projector_config.pbtxt"
+    config_path = Path(run) / "projector_config.pbtxt"
     if not config_path.exists():
-        return []
+        return None
     try:
-        config = text_format.Parse(config_path.read_text(), ProjectorConfig())
+        return text_format.Parse(config_path.read_text(), ProjectorConfig())
     except text_format.ParseError:
+        return None
+
+
+def _projector_rows(run: Path, rel: str) -> list[tuple[str, str, str, str]]:
+    config = projector_config(run)
+    if config is None and (run / "projector_config.pbtxt").exists():
         return [("Projector", rel, "", "DAMAGED projector_config.pbtxt: the Projector shows "
                  "nothing; run the cell that calls add_embedding again, into a new run")]
+    if config is None:
+        return []
     rows = []
     for emb in config.embeddings:
         tensor_file = run / emb.tensor_path
@@ -279,7 +295,7 @@ def _hparams_rows(acc, rel: str) -> list[tuple[str, str, str, str]]:
     from tensorboard.plugins.hparams import plugin_data_pb2
 
     rows = []
-    for _, content in sorted(_plugin_tags(acc, "hparams").items()):
+    for _, content in sorted(plugin_tags(acc, "hparams").items()):
         data = plugin_data_pb2.HParamsPluginData.FromString(content)
         if data.HasField("session_start_info"):
             hps = data.session_start_info.hparams
@@ -291,7 +307,14 @@ def _hparams_rows(acc, rel: str) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def _plugin_tags(acc, plugin: str) -> dict[str, bytes]:
+def plugin_tags(acc, plugin: str) -> dict[str, bytes]:
+    """The tags one TensorBoard plugin (``"hparams"``, ``"pr_curves"``, ``"text"``) has in a
+    run loaded with `load_run`, with their plugin data; empty if it has none.
+
+    Example:
+        >>> sorted(plugin_tags(load_run("runs/05_pr_curves/20261123"), "pr_curves"))[:1]  # doctest: +SKIP
+        ['Ankle Boot']
+    """
     try:
         return acc.PluginTagToContent(plugin)
     except KeyError:  # nothing of this plugin in the run
@@ -344,12 +367,12 @@ def summary_rows(logdir: str | Path) -> list[tuple[str, str, str, str]]:
                          f"model graph, {len(graph.node)} nodes"))
         for tag in sorted(tags["histograms"]):
             rows.append(("Histograms", rel, tag, _steps([e.step for e in acc.Histograms(tag)])))
-        for tag in sorted(_plugin_tags(acc, "pr_curves")):
+        for tag in sorted(plugin_tags(acc, "pr_curves")):
             events = acc.Tensors(tag)
             thresholds = events[-1].tensor_proto.tensor_shape.dim[1].size
             rows.append(("PR Curves", rel, tag, f"{_steps([e.step for e in events])}, "
                          f"{thresholds} thresholds"))
-        for tag in sorted(_plugin_tags(acc, "text")):
+        for tag in sorted(plugin_tags(acc, "text")):
             rows.append(("Text", rel, tag, _steps([e.step for e in acc.Tensors(tag)])))
         rows.extend(_hparams_rows(acc, rel))
         rows.extend(_projector_rows(run, rel))

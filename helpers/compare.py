@@ -38,16 +38,27 @@ def log_histograms(writer: SummaryWriter, net: nn.Module, step: int) -> None:
         >>> with SummaryWriter("runs/demo") as writer:  # doctest: +SKIP
         ...     log_histograms(writer, Net(), step=0)
     """
+    tensors = {}
     for name, param in net.named_parameters():
-        if not name.endswith(".weight"):
-            continue
-        layer = name.removesuffix(".weight")
-        for tag, values in ((f"weights/{layer}", param), (f"gradients/{layer}", param.grad)):
-            if values is None:
-                continue
-            values = values.detach().cpu()
-            if values.abs().lt(1e20).all():  # NaN or beyond TensorBoard's buckets: diverged
-                writer.add_histogram(tag, values, step)
+        if name.endswith(".weight"):
+            layer = name.removesuffix(".weight")
+            tensors[f"weights/{layer}"] = param
+            if param.grad is not None:
+                tensors[f"gradients/{layer}"] = param.grad
+    add_histograms(writer, step, tensors)
+
+
+def add_histograms(writer: SummaryWriter, step: int, tensors: dict[str, torch.Tensor]) -> None:
+    """One histogram per tag, leaving out a tensor with NaN or huge values (a diverged run):
+    TensorBoard cannot bucket those.
+
+    Example:
+        >>> add_histograms(writer, 10, {"inputs": images})  # doctest: +SKIP
+    """
+    for tag, values in tensors.items():
+        values = values.detach().cpu()
+        if values.abs().lt(1e20).all():  # NaN or beyond TensorBoard's buckets
+            writer.add_histogram(tag, values, step)
 
 
 def check_hparams(hparam_dict: dict, domains: dict[str, list] | None = None) -> None:

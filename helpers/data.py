@@ -351,14 +351,24 @@ def load_dataset(
     raise ValueError(f"Unknown dataset {name!r}; choose one of {DATASETS}.")
 
 
+def normalise_pixels(pixels: torch.Tensor) -> torch.Tensor:
+    """Raw 0..255 pixels as floats in [-1, 1], as the tutorial's transform makes them.
+
+    Example:
+        >>> normalise_pixels(torch.tensor([0, 255], dtype=torch.uint8)).tolist()
+        [-1.0, 1.0]
+    """
+    return pixels.float().div_(255).sub_(0.5).div_(0.5)
+
+
 def _standard_transform(dataset: Dataset) -> bool:
     """True if the dataset's first image comes out as the tutorial's transform makes it."""
     image = dataset[0][0]
     if not isinstance(image, torch.Tensor) or dataset.target_transform is not None:
         return False
-    raw = torch.as_tensor(dataset.data[0]).float()
+    raw = torch.as_tensor(dataset.data[0])
     raw = raw.unsqueeze(0) if raw.dim() == 2 else raw.permute(2, 0, 1)
-    return image.shape == raw.shape and torch.allclose(image, raw / 255 * 2 - 1, atol=1e-5)
+    return image.shape == raw.shape and torch.allclose(image, normalise_pixels(raw), atol=1e-5)
 
 
 def load_tensors(
@@ -383,8 +393,7 @@ def load_tensors(
     prefix = "train" if train else "t10k"
     pixels = (raw / f"{prefix}-images-idx3-ubyte").read_bytes()[16:]
     labels = (raw / f"{prefix}-labels-idx1-ubyte").read_bytes()[8:]
-    images = torch.frombuffer(bytearray(pixels), dtype=torch.uint8).view(-1, 1, 28, 28)
-    images = images.float().div_(255).sub_(0.5).div_(0.5)
+    images = normalise_pixels(torch.frombuffer(bytearray(pixels), dtype=torch.uint8).view(-1, 1, 28, 28))
     return (images, torch.frombuffer(bytearray(labels), dtype=torch.uint8).long()), CLASSES
 
 
@@ -405,7 +414,7 @@ def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     if vision and isinstance(dataset, (vision.MNIST, vision.CIFAR10)) and _standard_transform(dataset):
         images = torch.as_tensor(dataset.data)
         images = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
-        images = images.float().div_(255).sub_(0.5).div_(0.5).contiguous()
+        images = normalise_pixels(images).contiguous()
         return images, torch.as_tensor(dataset.targets, dtype=torch.long)
     if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
         raise TypeError(f"to_tensors takes a dataset, e.g. load_dataset(DATASET)[0], got "

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch.utils.tensorboard import SummaryWriter
 
 from helpers.board import format_table, load_run, run_folder
-from helpers.compare import loss_and_accuracy
+from helpers.compare import add_histograms, loss_and_accuracy
 from helpers.data import CLASSES, make_loader
 from helpers.model import Net
 from helpers.plots import plot_classes_preds
@@ -80,18 +80,6 @@ def break_training(fault: str, net: Net, train_data: Data,
     elif fault == "label bug":  # labels shuffled apart from their images
         labels = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))]
     return optimizer, (images, labels), (test_images, test_labels)
-
-
-def add_histograms(writer: SummaryWriter, step: int, tensors: dict[str, torch.Tensor]) -> None:
-    """One histogram per tag, leaving out a tensor with NaN or huge values (a broken run).
-
-    Example:
-        >>> add_histograms(writer, 10, {"inputs": images})  # doctest: +SKIP
-    """
-    for tag, values in tensors.items():
-        values = values.detach().cpu()
-        if values.abs().lt(1e20).all():
-            writer.add_histogram(tag, values, step)
 
 
 def train_run(run_dir: str | Path, fault: str, train_data: Data, test_data: Data,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from helpers.board import _plugin_tags, event_files, find_runs, load_run, runs_root
+from helpers.board import event_files, find_runs, load_run, plugin_tags, projector_config, runs_root
 
 Run = tuple[Path, object]  # a run's folder and TensorBoard's EventAccumulator for it
 Check = Callable[[list[Run]], str | None]  # the evidence in words if done, else None
@@ -68,14 +68,8 @@ def _input_shape(graph) -> list[int]:
 
 def _embedding(rule: Callable[[Path, object], bool], evidence: str) -> Check:
     def found(path, _acc):
-        from google.protobuf import text_format
-        from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
-
-        config_file = path / "projector_config.pbtxt"
-        if not config_file.exists():
-            return None
-        config = text_format.Parse(config_file.read_text(), ProjectorConfig())
-        return evidence if any(rule(path, emb) for emb in config.embeddings) else None
+        config = projector_config(path)
+        return evidence if config and any(rule(path, e) for e in config.embeddings) else None
     return lambda runs: _first(runs, found)
 
 
@@ -130,12 +124,12 @@ EXERCISES: dict[str, list[tuple[str, Check]]] = {
         ("a figure of the 16 most confident mistakes",
          _image_found(lambda im: im.height >= 8 * 210, "a figure of 16 images or more")),
         ("PR curves at two steps in one run", lambda runs: _first(runs, lambda _p, acc: next((
-            f"{tag} at steps {[e.step for e in acc.Tensors(tag)]}" for tag in _plugin_tags(acc, "pr_curves")
+            f"{tag} at steps {[e.step for e in acc.Tensors(tag)]}" for tag in plugin_tags(acc, "pr_curves")
             if len({e.step for e in acc.Tensors(tag)}) >= 2), None))),
     ],
     "06_comparing_runs": [
         ("the setting lr0.003_bs32 in a sweep", _run_named(
-            "lr0.003_bs32", lambda acc: "_hparams_/session_start_info" in _plugin_tags(acc, "hparams"),
+            "lr0.003_bs32", lambda acc: "_hparams_/session_start_info" in plugin_tags(acc, "hparams"),
             "trained, with its HParams")),
         ("loss/train and loss/test in one run", lambda runs: _first(runs, lambda _p, acc: (
             "loss/train and loss/test" if {"loss/train", "loss/test"} <= set(_tags(acc, "scalars"))

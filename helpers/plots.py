@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import nn
 
-from helpers.data import check_class_names
+from helpers.data import check_class_names, normalise_pixels
 from helpers.model import check_batch, class_indices, device_of, evaluating
 
 
@@ -42,7 +42,7 @@ def matplotlib_imshow(img: torch.Tensor, one_channel: bool = False, ax: Axes | N
         img = img.permute(2, 0, 1) if img.dim() == 3 else img
     img = torch.as_tensor(img).detach().cpu()
     raw = img.dtype == torch.uint8  # pixels 0..255, not normalised
-    img = img.float() / 255 * 2 - 1 if raw else img.float()
+    img = normalise_pixels(img) if raw else img.float()
     if img.dim() == 2:
         img = img.unsqueeze(0)
     if img.dim() != 3:
