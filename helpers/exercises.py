@@ -18,7 +18,21 @@ from pathlib import Path
 
 from helpers.board import event_files, find_runs, load_run, plugin_tags, projector_config, runs_root
 
-Run = tuple[Path, object]  # a run's folder and TensorBoard's EventAccumulator for it
+
+class _Events:
+    """TensorBoard's EventAccumulator for one run, read from disk only when a check first asks
+    (a check that needs only the run's name reads nothing; each run is read at most once)."""
+
+    def __init__(self, path: Path):
+        self._path, self._acc = path, None
+
+    def __getattr__(self, name: str):
+        if self._acc is None:
+            self._acc = load_run(self._path)
+        return getattr(self._acc, name)
+
+
+Run = tuple[Path, _Events]  # a run's folder and its events
 Check = Callable[[list[Run]], str | None]  # the evidence in words if done, else None
 
 
@@ -164,7 +178,7 @@ def exercise_status(chapter: str) -> list[tuple[str, str | None]]:
     if chapter not in EXERCISES:
         raise ValueError(f"No exercises for {chapter!r}; chapters: {list(EXERCISES)}.")
     folder = runs_root() / chapter
-    runs = [(run, load_run(run)) for run in find_runs(folder)] if folder.is_dir() else []
+    runs = [(run, _Events(run)) for run in find_runs(folder)] if folder.is_dir() else []
     return [(what, check(runs)) for what, check in EXERCISES[chapter]]
 
 

@@ -6,6 +6,7 @@ as a learner's often does.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -229,16 +230,17 @@ def this_kernels_tensorboards_pid(client) -> int:
 @pytest.mark.parametrize("base_url,expected", [("/user/learner/", "/user/learner/proxy/%PORT%/"),
                                                ("/", None)])
 def test_the_frame_goes_through_the_jupyter_server_only_under_a_base_url(
-        monkeypatch, base_url, expected):
-    from jupyter_server import serverapp
-
+        monkeypatch, tmp_path, base_url, expected):
     from helpers import inline
 
-    server = {"pid": psutil.Process().parents()[0].pid, "base_url": base_url}
-    monkeypatch.setattr(serverapp, "list_running_servers", lambda: iter([server]))
-    assert inline.proxy_url() == expected
-    monkeypatch.setattr(serverapp, "list_running_servers", lambda: iter([]))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))  # where Jupyter servers record themselves
+    (tmp_path / "jpserver-1.json").write_text('{"pid": 1, "base_')  # being written: skipped
+    (tmp_path / "jpserver-2.json").write_text(json.dumps({"pid": psutil.Process().pid + 10**6,
+                                                          "base_url": "/user/someone-else/"}))
     assert inline.proxy_url() is None, "no Jupyter server above this process: no proxy"
+    parent = psutil.Process().parents()[0].pid
+    (tmp_path / f"jpserver-{parent}.json").write_text(json.dumps({"pid": parent, "base_url": base_url}))
+    assert inline.proxy_url() == expected
 
 
 def test_a_rerun_of_the_magic_shows_the_run_just_written(kernel, course):
