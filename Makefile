@@ -9,6 +9,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 # TORCH_INDEX=https://download.pytorch.org/whl/cpu installs PyTorch's CPU build (no CUDA libraries)
 TORCH_INDEX ?=
+# two pytest-xdist workers, each group of tests on one of them (tests/conftest.py: group_of);
+# `make test PARALLEL=` runs the tests one after another
+PARALLEL ?= -n 2
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
@@ -31,7 +34,7 @@ lab: data
 test: $(READY)
 	$(BIN)/python -m coursetools.prepare_data --require
 	$(BIN)/ruff check .
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest $(PARALLEL)
 
 colab: $(READY)
 	$(BIN)/python -m coursetools.colab

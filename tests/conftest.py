@@ -65,15 +65,60 @@ def changed_chapters_note(root: Path) -> list[str]:
 TIERS = ("notebooks", "server", "browser")
 
 
+# `make test` runs the tests on two pytest-xdist workers (`pytest -n 2`), each with its own
+# scratch course. nbval's items and the tests that read the runs nbval wrote stay together on
+# one worker, in order; the learner's Run All in JupyterLab (the longest group) runs beside
+# them from the start; every other module is one unit, sent to whichever worker is free.
+CHAPTER_RUN_MODULES = ("tests/test_notebooks.py", "tests/test_dashboards_server.py",
+                       "tests/test_dashboards_browser.py", "tests/test_server_safety.py")
+GROUP_ORDER = ("learner", "chapters")  # the two longest groups, one per worker, right after
+# the docstrings' examples (some expect a process that has started no TensorBoard yet)
+
+
+def group_of(nodeid: str) -> str:
+    """The group of tests a node id belongs to: ``learner``, ``chapters``, or its module.
+
+    Example:
+        >>> group_of("notebooks/04_training.ipynb::Cell 5")
+        'chapters'
+        >>> group_of("tests/test_data.py::test_a_bad_path[x]")
+        'tests/test_data.py'
+    """
+    module = nodeid.split("::")[0]
+    if module == "tests/test_learner_path.py":
+        return "learner"
+    if module.endswith(".ipynb") or module in CHAPTER_RUN_MODULES:
+        return "chapters"
+    return module
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``pytest -n``: each group of tests (`group_of`) runs on one worker, in the
+    order collected (`pytest_collection_modifyitems` puts the longest groups first)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    config.option.loadscopereorder = False  # keep the collected order of the groups
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark every test with its tier: nbval's notebook items ``notebooks``; a test module's
     ``pytestmark`` gives ``server`` or ``browser``; every other test is ``unit``. So
-    ``pytest -m "not browser"`` runs all but what needs Chromium."""
+    ``pytest -m "not browser"`` runs all but what needs Chromium. Order: the examples in
+    ``helpers/`` and ``coursetools/``, the longest groups of tests (`group_of`), the rest;
+    each in its own order."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.notebooks)
         elif not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(pytest.mark.unit)
+    rank = {group: i for i, group in enumerate(GROUP_ORDER, start=1)}
+    items.sort(key=lambda item: 0 if item.path.suffix == ".py" and item.path.parent.name in (
+        "helpers", "coursetools") else rank.get(group_of(item.nodeid), len(rank) + 1))  # stable
 
 
 TIER_SECONDS = pytest.StashKey[dict]()
@@ -98,8 +143,22 @@ def pytest_runtest_protocol(item, nextitem):
         seconds[tier] = seconds.get(tier, 0.0) + time.perf_counter() - start
 
 
+def pytest_sessionfinish(session):
+    """On an xdist worker, hand its tiers' times to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["tier_seconds"] = session.config.stash.get(TIER_SECONDS, {})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """On the xdist controller, add a finished worker's tier times to the session's."""
+    seconds = node.config.stash.setdefault(TIER_SECONDS, {})
+    for tier, worker_seconds in getattr(node, "workeroutput", {}).get("tier_seconds", {}).items():
+        seconds[tier] = seconds.get(tier, 0.0) + worker_seconds
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Say how long each tier took, so a slow one shows."""
+    """Say how long each tier took (summed over xdist's workers), so a slow one shows."""
     seconds = config.stash.get(TIER_SECONDS, {})
     if seconds:
         parts = ", ".join(f"{tier} {seconds[tier]:.0f} s" for tier in
