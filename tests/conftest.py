@@ -92,6 +92,7 @@ def group_of(nodeid: str) -> str:
     return module
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's
 def pytest_xdist_make_scheduler(config, log):
     """Under ``pytest -n``: each group of tests (`group_of`) runs on one worker, in the
     order collected (`pytest_collection_modifyitems` puts the longest groups first)."""
