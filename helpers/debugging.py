@@ -1,6 +1,6 @@
 """Broken training runs for chapter 08, and how each fault shows in TensorBoard.
 
-Every run trains the tutorial's `Net` for a few hundred steps with one classic fault
+Every run trains the tutorial's `Net` for a few dozen steps with one classic fault
 (or none), logging what a learner needs to spot it: the losses and accuracies
 (Scalars), the inputs, activations, weights and gradients (Histograms) and a batch
 with its labels (Images). `diagnose` reads a run back from its event files and
@@ -259,12 +259,13 @@ def check_diagnoses(run_dir: str | Path, answers: dict[str, str], seed: int = 0)
     """
     if not isinstance(answers, dict):
         raise TypeError("Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.")
+    folder = Path(run_folder(run_dir))
     truth = {f"run_{number}": fault for number, fault in enumerate(mystery_faults(seed), start=1)}
     right = 0
     for name, answer in answers.items():
-        if name not in truth or not (Path(run_folder(run_dir)) / name).is_dir():
+        if name not in truth or not (folder / name).is_dir():
             print(f"{name}: there is no such run in {run_dir}; the runs are "
-                  f"{sorted(p.name for p in Path(run_dir).iterdir())}.")
+                  f"{sorted(p.name for p in folder.iterdir())}.")
             continue
         fault = truth[name]
         if answer in ("", "?", None):
@@ -273,7 +274,7 @@ def check_diagnoses(run_dir: str | Path, answers: dict[str, str], seed: int = 0)
             print(f"{name}: {answer!r} is not one of the faults {list(FAULTS)}.")
         elif answer == fault:
             right += 1
-            seen, why = diagnose(Path(run_dir) / name)
+            seen, why = diagnose(folder / name)
             evidence = why + " " if seen == fault else ""  # the numbers, where they agree
             print(f"{name}: right, {fault}: {evidence}Where: {FAULTS[fault]}")
         elif answer == "healthy":

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers.data import load_dataset, select_n_random, to_tensors
+from helpers.data import load_tensors, select_n_random
 from helpers.debugging import FAULTS, check_diagnoses, diagnose, mystery_faults, train_mystery_runs
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """The six runs of chapter 08, on the real data, trained once for these tests."""
-    images, labels = to_tensors(load_dataset("fashion-mnist", train=True)[0])
-    test_images, test_labels = to_tensors(load_dataset("fashion-mnist", train=False)[0])
+    (images, labels), _ = load_tensors("fashion-mnist", train=True)  # as chapter 08 loads them
+    (test_images, test_labels), _ = load_tensors("fashion-mnist", train=False)
     folder = tmp_path_factory.mktemp("08_debugging")
     names = train_mystery_runs(folder, select_n_random(images, labels, n=4000, seed=0),
                                (test_images[:500], test_labels[:500]))

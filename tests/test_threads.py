@@ -69,12 +69,15 @@ def test_it_looks_at_the_cpu_at_most_every_few_seconds(monkeypatch):
 
 def test_busy_processes_are_seen_and_this_process_is_not():
     share = ThreadsForLoad()
-    time.sleep(1.0)
-    before = share.others_busy()
-    start = time.process_time()
-    while time.process_time() - start < 1.0:  # this process keeps a core busy itself
-        pass
-    assert share.others_busy() < before + 0.6
+    rises = []  # `make test`'s other worker may get busier meanwhile: up to three tries, the
+    while len(rises) < 3 and min(rises, default=1.0) >= 0.6:  # least rise counts
+        time.sleep(1.0)
+        before = share.others_busy()
+        start = time.process_time()
+        while time.process_time() - start < 1.0:  # this process keeps a core busy itself
+            pass
+        rises.append(share.others_busy() - before)
+    assert min(rises) < 0.6, f"this process's own second counted as others' ({rises})"
     hogs = busy_processes(2)
     try:
         time.sleep(1.5)
