@@ -181,6 +181,26 @@ def run_notebook(path: Path) -> tuple[float, int, dict[str, float]]:
     return seconds, peak, parts
 
 
+FLOOR_CELLS = (
+    "import helpers  # the guard every chapter starts with",
+    "import torch\nfrom helpers.board import make_writer  # what every chapter imports",
+    "torch.optim.Adam([torch.zeros(1, requires_grad=True)]).step()  # loads torch._dynamo",
+)
+
+
+def run_floor(folder: Path) -> tuple[float, int, dict[str, float]]:
+    """Time the least a chapter costs before it does anything of its own, as `run_notebook`
+    times a chapter: a fresh kernel, the guard, ``import torch`` and `helpers.board`, and
+    (``work``) one optimizer step, whose first call imports ``torch._dynamo`` in every
+    chapter that trains. The notebook is written to ``folder``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in FLOOR_CELLS])
+    path = Path(folder) / "floor.ipynb"
+    nbformat.write(nb, path)
+    return run_notebook(path)
+
+
 # --- chapter 04's loop, with the notebook's own settings -------------------------------------
 
 def chapter_objects(path: Path = TRAINING_CHAPTER) -> dict:
@@ -424,15 +444,16 @@ def main(argv: list[str] | None = None) -> int:
 
     repeats = args.repeats or (1 if args.quick else 3)
     chosen = notebooks()[:1] if args.quick else notebooks()
-    bases, totals = [], []
+    bases, totals, floors = [], [], []
     per_chapter: dict[str, list[tuple[float, int, dict[str, float]]]] = {p.stem: [] for p in chosen}
     for repeat in range(1, repeats + 1):  # alternating, so a slow spell hits both
         say(f"1-2/5 repeat {repeat}/{repeats}: the tutorial's script (about 1-2 minutes)...")
         bases.append(run_baseline(data_root, args.quick))
         say(f"    {bases[-1]['total_seconds']:.1f} s; every notebook in a fresh kernel...")
-        with fresh_course(data_root):  # a learner's first Run All: no earlier runs to read
+        with fresh_course(data_root) as course:  # a learner's first Run All: no earlier runs
             for path in chosen:
                 per_chapter[path.stem].append(run_notebook(path))
+            floors.append(run_floor(course))
         totals.append(sum(runs[-1][0] for runs in per_chapter.values()))
         say(f"    all notebooks: {totals[-1]:.1f} s")
     base = min(bases, key=lambda b: abs(b["total_seconds"] - statistics.median(
@@ -466,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     quiet_cost = busy["cost"]
     low, high = busy["quiet_range"]
     biggest = max(timings, key=lambda t: t[2])
+    floor = {part: statistics.median(f[2][part] for f in floors) for part in floors[0][2]}
+    floor_imports = floor["start"] + floor.get("setup", 0.0)  # every chapter pays this
     ratio = course_total / base_total
     spread_ok = max(ratios) <= TARGET_COURSE_RATIO or min(ratios) > TARGET_COURSE_RATIO
     n_test = base["test_images"]
@@ -489,6 +512,12 @@ def main(argv: list[str] | None = None) -> int:
         Row("course: all notebooks", f"{course_total:.1f} s",
             f"{len(timings)} notebooks, one fresh kernel each; median of {repeats}, "
             f"{min(totals):.1f}-{max(totals):.1f} s"),
+        Row("course: floor per chapter", f"{floor_imports + floor['work']:.1f} s",
+            f"kernel start {floor['start']:.1f}, guard and torch imports {floor.get('setup', 0):.1f}, "
+            f"a first optimizer step {floor['work']:.1f}; median of {repeats}"),
+        Row("course: floor, all chapters", f"{len(timings) * floor_imports:.1f} s",
+            f"a kernel start and imports for each of {len(timings)}, no optimizer step: "
+            f"{len(timings) * floor_imports / base_total:.2f}x the baseline"),
         Row("ch. 04: training time", f"{logged.seconds:.1f} s",
             f"{logged.steps:,} steps of {ns.get('BATCH_SIZE', '?')} images "
             f"({len(logged.test_accuracy)} epochs), logging on"),

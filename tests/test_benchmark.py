@@ -37,6 +37,7 @@ def test_quick_benchmark_prints_and_records_every_measure(tmp_path):
     assert "machine: " in text and "GPU: " in text and "torch " in text and "load average" in text
     for measure in ["baseline: training loop", "baseline: evaluation", "baseline: in all",
                     "baseline: final test accuracy", "course: 00_setup", "course: all notebooks",
+                    "course: floor per chapter", "course: floor, all chapters",
                     "ch. 04: training time", "ch. 04: images/second",
                     "ch. 04: time to baseline accuracy", "ch. 04: final test accuracy",
                     "ch. 04: logging overhead", "course: evaluation", "peak memory, biggest kernel",
