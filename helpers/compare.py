@@ -211,7 +211,8 @@ def train_setting(
                   domains)
     images, labels = train_data
     torch.manual_seed(0)
-    net = Net(images.shape[1], images.shape[-1]).to(images.device)  # where the data is
+    net = Net(images.shape[1], images.shape[-1]).to(images.device,  # where the data is
+                                                    memory_format=torch.channels_last)  # as in 04
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     loader = make_loader(train_data, batch_size=batch_size, seed=0)
     log_every = max(1, log_every_images // batch_size)

@@ -99,7 +99,7 @@ def train_run(run_dir: str | Path, fault: str, train_data: Data, test_data: Data
     if fault not in FAULTS:
         raise ValueError(f"Unknown fault {fault!r}; choose one of {list(FAULTS)}.")
     torch.manual_seed(0)
-    net = Net()
+    net = Net().to(memory_format=torch.channels_last)  # faster on a CPU, as in chapter 04
     optimizer, train_data, test_data = break_training(fault, net, train_data, test_data)
     if lr is not None:
         for group in optimizer.param_groups:

@@ -421,7 +421,7 @@ def trained_net(dataset: str = "fashion-mnist", device: torch.device | str = "cp
         loaded chapter 04's weights from checkpoints/fashion-mnist_net.pt
     """
     torch.manual_seed(0)  # the quick model starts from the same weights every time
-    net = Net(*IMAGE_SHAPES[dataset]).to(device)
+    net = Net(*IMAGE_SHAPES[dataset]).to(device, memory_format=torch.channels_last)
     weights = checkpoint_path(f"{dataset}_net.pt")
     if saved and weights.exists():
         load_weights(net, weights)
