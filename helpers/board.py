@@ -18,7 +18,10 @@ from pathlib import Path
 
 from torch.utils.tensorboard import SummaryWriter
 
+from helpers.checksums import use_fast_checksums
 from helpers.paths import course_dir
+
+use_fast_checksums()  # TensorBoard's pure-Python checksums were most of the time to read a run
 
 # Keep every event, not TensorBoard's default sample (e.g. only 10 images per tag).
 _KEEP_ALL = {"compressedHistograms": 0, "images": 0, "audio": 0, "scalars": 0,
