@@ -25,7 +25,6 @@ from tqdm import tqdm
 from helpers.data import IMAGE_SHAPES, load_tensors, make_loader, select_n_random
 from helpers.model import Net, class_indices, device_of, evaluating
 from helpers.paths import course_dir
-from helpers.plots import check_classes_cover, plot_classes_preds
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 
@@ -215,6 +214,8 @@ def fit(
                              f"{needed - scheduler.last_epoch} ({epochs} epoch(s) of "
                              f"{len(train_loader)} batches): create it with total_steps="
                              "epochs * len(loader), or steps_per_epoch=len(loader).")
+    if writer is not None:  # matplotlib loads only for a run that logs figures
+        from helpers.plots import check_classes_cover, plot_classes_preds
     if writer is not None and figure_every and classes is None:
         raise ValueError("Pass classes=... so the predictions figures can name the classes.")
     device = device_of(net)
