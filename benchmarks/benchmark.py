@@ -147,7 +147,8 @@ def run_notebook(path: Path) -> tuple[float, int, dict[str, float]]:
     ``NBVAL_SKIP`` ones; then (not timed) the kernel is shut down as JupyterLab does, so the
     TensorBoards it started stop with it. Returns (seconds, peak memory bytes, where the
     time went: ``start`` until the kernel answers, ``setup`` its first two code cells (the
-    guard and the imports), ``work`` the rest)."""
+    guard and the imports), ``work`` the rest, and ``## <heading>`` the code cells below
+    each of the notebook's ``##`` headings, summed)."""
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -165,12 +166,19 @@ def run_notebook(path: Path) -> tuple[float, int, dict[str, float]]:
             parts["start"] = time.perf_counter() - start
             memory = PeakMemory(km.provisioner.pid)
             code_cells = 0
+            section = "## (no heading)"
             try:
                 for index, cell in enumerate(nb.cells):
+                    headings = [line.strip() for line in cell.source.splitlines()
+                                if cell.cell_type == "markdown" and line.startswith("## ")]
+                    section = headings[-1] if headings else section
+                    began = time.perf_counter()
                     client.execute_cell(cell, index)
                     code_cells += cell.cell_type == "code"
                     if code_cells == 2 and "setup" not in parts:
                         parts["setup"] = time.perf_counter() - start - parts["start"]
+                    elif code_cells > 2 and cell.cell_type == "code":
+                        parts[section] = parts.get(section, 0.0) + time.perf_counter() - began
             finally:
                 peak = memory.stop()
             seconds = time.perf_counter() - start
@@ -179,6 +187,21 @@ def run_notebook(path: Path) -> tuple[float, int, dict[str, float]]:
             km.shutdown_kernel(now=False)
     parts["work"] = seconds - parts["start"] - parts.get("setup", 0.0)
     return seconds, peak, parts
+
+
+def slowest_section(parts: dict[str, float]) -> str:
+    """Where most of a chapter's own time went, from `run_notebook`'s parts: the slowest
+    ``##`` section, as ``" (most in 'heading': 1.2)"``; empty if it has none.
+
+    Example:
+        >>> slowest_section({"start": 0.5, "## Data": 0.2, "## Training": 9.5})
+        " (most in 'Training': 9.5)"
+    """
+    sections = {k: v for k, v in parts.items() if k.startswith("## ")}
+    if not sections:
+        return ""
+    heading = max(sections, key=sections.get)
+    return f" (most in '{heading[3:]}': {sections[heading]:.1f})"
 
 
 FLOOR_CELLS = (
@@ -506,8 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         Row("baseline: final test accuracy", f"{base['test_accuracy']:.1%}", ""),
         *[Row(f"course: {name}", f"{seconds:.1f} s",
               f"{low:.1f}-{high:.1f} s; kernel start {parts['start']:.1f}, guard and imports "
-              f"{parts.get('setup', 0):.1f}, the rest {parts['work']:.1f}; peak memory "
-              f"{peak / 2**20:,.0f} MiB")
+              f"{parts.get('setup', 0):.1f}, the rest {parts['work']:.1f}{slowest_section(parts)}; "
+              f"peak memory {peak / 2**20:,.0f} MiB")
           for name, seconds, peak, parts, (low, high) in timings],
         Row("course: all notebooks", f"{course_total:.1f} s",
             f"{len(timings)} notebooks, one fresh kernel each; median of {repeats}, "

@@ -46,6 +46,7 @@ def test_quick_benchmark_prints_and_records_every_measure(tmp_path):
                     "ratio: contended / quiet", "ratio: quiet cost of sharing"]:
         assert measure in text and measure in proc.stdout, measure
     assert "200 steps of 4 images" in text  # the baseline really ran, shortened
+    assert "(most in '" in text  # chapter 00's own time, by the section that took most
     assert text.count("- [") == 7  # one line per target, met or not
 
 
@@ -131,3 +132,10 @@ def test_a_target_reached_in_a_later_epoch_counts_the_earlier_epochs_training():
     timed.pending = [0.0]
     list(timed)  # epoch 2: reached at its check (fit calls iter() once per epoch)
     assert first_epoch <= timed.reached[0.0] <= timed.trained  # never negative, never the checks
+
+
+def test_the_slowest_section_names_the_heading_where_a_chapter_spent_most():
+    benchmark = load_benchmark()
+    parts = {"start": 0.5, "setup": 2.0, "work": 9.9, "## Data": 0.2, "## Training": 9.5}
+    assert benchmark.slowest_section(parts) == " (most in 'Training': 9.5)"
+    assert benchmark.slowest_section({"start": 0.5, "work": 0.1}) == ""
