@@ -3,7 +3,7 @@
 #   make test   set up (once) and run every test and every notebook (what CI runs)
 #   make colab  rebuild colab/, the single-file Colab edition of every chapter, from notebooks/ and helpers/
 #   make screenshots   regenerate docs/screenshots/ from the chapters' own runs (needs chromium)
-#   make benchmark     measure the course's speed against the original tutorial (about 10 minutes)
+#   make benchmark     measure the course's speed against the original tutorial (about 13 minutes)
 
 PYTHON ?= python3
 VENV   ?= .venv
