@@ -50,6 +50,25 @@ def answers(port: int, timeout: float = 5.0) -> bool:
         return False
 
 
+def is_tensorboard(pid: int) -> bool:
+    """True if process ``pid`` runs TensorBoard (``tensorboard ...`` or ``python -m
+    tensorboard.main ...``), or if its command line can't be read. A dead TensorBoard's
+    record keeps its pid, which the system may since have given to another program.
+
+    Example:
+        >>> import os
+        >>> is_tensorboard(os.getpid())  # this Python is no TensorBoard
+        False
+    """
+    try:
+        parts = psutil.Process(pid).cmdline()[:3]
+    except psutil.AccessDenied:
+        return True  # another user's process: leave it to the port check
+    except psutil.Error:
+        return False
+    return any(Path(part).name == "tensorboard" or part.startswith("tensorboard.") for part in parts)
+
+
 def forget_dead_tensorboards() -> list[int]:
     """Delete the records of TensorBoards that are gone; return their ports.
 
@@ -70,7 +89,8 @@ def forget_dead_tensorboards() -> list[int]:
             info = manager._info_from_string(record.read_text())
         except (OSError, ValueError):
             continue
-        if not psutil.pid_exists(info.pid) or not answers(info.port):  # a busy one is slow
+        # never ask a port whose recorded process is no TensorBoard: another program owns it now
+        if not is_tensorboard(info.pid) or not answers(info.port):  # a busy one is slow
             record.unlink(missing_ok=True)
             forgotten.append(info.port)
     return forgotten
@@ -233,12 +253,7 @@ def starting_tensorboards() -> list[psutil.Process]:
         >>> starting_tensorboards()
         []
     """
-    found = []
-    for child in psutil.Process().children():
-        with contextlib.suppress(psutil.Error):
-            if any(Path(part).name == "tensorboard" for part in child.cmdline()[:2]):
-                found.append(child)
-    return found
+    return [child for child in psutil.Process().children() if is_tensorboard(child.pid)]
 
 
 def stop_tensorboards() -> int:

@@ -259,3 +259,42 @@ def test_a_rerun_of_the_magic_shows_the_run_just_written(kernel, course):
     import urllib.request
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=10) as response:
         assert "20261125-120500" in json.load(response)
+
+
+def test_a_record_whose_pid_now_runs_another_program_is_forgotten_without_asking_its_port(
+        monkeypatch, tmp_path):
+    import http.server
+    import threading
+
+    from tensorboard import manager
+
+    from helpers.inline import forget_dead_tensorboards
+
+    asked = []
+
+    class AnswersLikeTensorBoard(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), AnswersLikeTensorBoard)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        assert answers(port)
+        asked.clear()
+        # a TensorBoard died hard; its pid now belongs to this (non-TensorBoard) Python
+        monkeypatch.setattr(manager, "_get_info_dir", lambda: str(tmp_path))
+        record = tmp_path / f"pid-{os.getpid()}.info"
+        record.write_text(manager._info_to_string(manager.TensorBoardInfo(
+            version="2.21.0", start_time=0, pid=os.getpid(), port=port, path_prefix="",
+            logdir=str(tmp_path), db="", cache_key="key")))
+        assert forget_dead_tensorboards() == [port]
+        assert not record.exists()
+        assert asked == [], "the port of a program that is no TensorBoard was asked"
+    finally:
+        server.shutdown()
