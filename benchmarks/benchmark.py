@@ -192,14 +192,16 @@ def run_notebook(path: Path) -> tuple[float, int, dict[str, float]]:
 
 def slowest_section(parts: dict[str, float]) -> str:
     """Where most of a chapter's own time went, from `run_notebook`'s parts: the slowest
-    ``##`` section, as ``" (most in 'heading': 1.2)"``; empty if it has none.
+    ``##`` section, as ``" (most in 'heading': 1.2)"``; empty if none took 0.5 s.
 
     Example:
         >>> slowest_section({"start": 0.5, "## Data": 0.2, "## Training": 9.5})
         " (most in 'Training': 9.5)"
+        >>> slowest_section({"start": 0.5, "## Data": 0.1})
+        ''
     """
     sections = {k: v for k, v in parts.items() if k.startswith("## ")}
-    if not sections:
+    if not sections or max(sections.values()) < 0.5:  # too little to be worth naming
         return ""
     heading = max(sections, key=sections.get)
     return f" (most in '{heading[3:]}': {sections[heading]:.1f})"
@@ -208,15 +210,15 @@ def slowest_section(parts: dict[str, float]) -> str:
 FLOOR_CELLS = (
     "import helpers  # the guard every chapter starts with",
     "import torch\nfrom helpers.board import make_writer  # what every chapter imports",
-    "torch.optim.Adam([torch.zeros(1, requires_grad=True)]).step()  # loads torch._dynamo",
+    "torch.optim.Adam([torch.zeros(1, requires_grad=True)]).step()  # creating it imports torch._dynamo",
 )
 
 
 def run_floor(folder: Path) -> tuple[float, int, dict[str, float]]:
     """Time the least a chapter costs before it does anything of its own, as `run_notebook`
     times a chapter: a fresh kernel, the guard, ``import torch`` and `helpers.board`, and
-    (``work``) one optimizer step, whose first call imports ``torch._dynamo`` in every
-    chapter that trains. The notebook is written to ``folder``."""
+    (``work``) a first optimizer and its step: creating it imports ``torch._dynamo``, in
+    every chapter that trains. The notebook is written to ``folder``."""
     import nbformat
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in FLOOR_CELLS])
@@ -503,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs.append((train_like_chapter(True, max_steps=max_steps)[0].seconds,
                       train_like_chapter(False, max_steps=max_steps)[0].seconds))
     overheads = sorted(on / off - 1 for on, off in pairs)
+    logged_seconds = statistics.median(on for on, _ in pairs)
 
     say("5/5 test-set probabilities...")
     eval_seconds, eval_accuracy = time_probabilities(net, ns["test_images"], ns["test_labels"])
@@ -543,14 +546,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{min(totals):.1f}-{max(totals):.1f} s"),
         Row("course: floor per chapter", f"{floor_imports + floor['work']:.1f} s",
             f"kernel start {floor['start']:.1f}, guard and torch imports {floor.get('setup', 0):.1f}, "
-            f"a first optimizer step {floor['work']:.1f}; median of {repeats}"),
+            f"a first optimizer and step {floor['work']:.1f}; median of {repeats}"),
         Row("course: floor, all chapters", f"{len(timings) * floor_imports:.1f} s",
             f"a kernel start and imports for each of {len(timings)}, no optimizer step: "
             f"{len(timings) * floor_imports / base_total:.2f}x the baseline"),
-        Row("ch. 04: training time", f"{logged.seconds:.1f} s",
+        Row("ch. 04: training time", f"{logged_seconds:.1f} s",
             f"{logged.steps:,} steps of {ns.get('BATCH_SIZE', '?')} images "
-            f"({len(logged.test_accuracy)} epochs), logging on"),
-        Row("ch. 04: images/second", f"{logged.images_per_second:,.0f}", "with logging"),
+            f"({len(logged.test_accuracy)} epochs), logging on; median of {len(pairs)}"),
+        Row("ch. 04: images/second", f"{logged.images / logged_seconds:,.0f}",
+            f"with logging; median of {len(pairs)}"),
         Row("ch. 04: time to baseline accuracy", f"{reached:.1f} s" if reached else "not reached",
             f"first test accuracy >= {target:.1%} (checked every 10 steps, checks not timed)"),
         Row("ch. 04: final test accuracy", f"{final:.1%}", "the tutorial's Net"),
@@ -591,7 +595,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"ch. 04 reaches the baseline's accuracy >= {TARGET_SPEEDUP_TO_ACCURACY:.0f}x sooner",
          speedup >= TARGET_SPEEDUP_TO_ACCURACY),
         (f"ch. 04 ends at >= {TARGET_FINAL_ACCURACY:.0%}", final >= TARGET_FINAL_ACCURACY),
-        (f"logging overhead <= {TARGET_LOGGING_OVERHEAD:.0%}", overhead <= TARGET_LOGGING_OVERHEAD),
+        (f"logging overhead <= {TARGET_LOGGING_OVERHEAD:.0%}, in every pair",
+         max(overheads) <= TARGET_LOGGING_OVERHEAD),
         (f"evaluation >= {TARGET_EVAL_SPEEDUP:.0f}x faster", eval_speedup >= TARGET_EVAL_SPEEDUP),
         (f"beside two busy processes >= {TARGET_BUSY_SHARE:.0%} of quiet", busy_share >= TARGET_BUSY_SHARE),
         (f"sharing costs <= {TARGET_QUIET_COST:.0%} on a quiet CPU", quiet_cost <= TARGET_QUIET_COST),

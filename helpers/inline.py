@@ -50,23 +50,22 @@ def answers(port: int, timeout: float = 5.0) -> bool:
         return False
 
 
-def is_tensorboard(pid: int) -> bool:
-    """True if process ``pid`` runs TensorBoard (``tensorboard ...`` or ``python -m
-    tensorboard.main ...``), or if its command line can't be read. A dead TensorBoard's
-    record keeps its pid, which the system may since have given to another program.
+def still_runs(info) -> bool:
+    """True if the TensorBoard a record (`tensorboard.manager.TensorBoardInfo`) names still
+    runs: its pid is alive and was not given to a newer program since the record was written
+    (pids are reused, after a restart above all).
 
     Example:
-        >>> import os
-        >>> is_tensorboard(os.getpid())  # this Python is no TensorBoard
+        >>> import os, time
+        >>> from tensorboard.manager import TensorBoardInfo
+        >>> still_runs(TensorBoardInfo("2.21.0", int(time.time()) - 3600, os.getpid(), 6006,
+        ...                            "", "runs", "", "key"))  # this Python started after it
         False
     """
     try:
-        parts = psutil.Process(pid).cmdline()[:3]
-    except psutil.AccessDenied:
-        return True  # another user's process: leave it to the port check
+        return psutil.Process(info.pid).create_time() <= info.start_time + 1
     except psutil.Error:
         return False
-    return any(Path(part).name == "tensorboard" or part.startswith("tensorboard.") for part in parts)
 
 
 def forget_dead_tensorboards() -> list[int]:
@@ -89,8 +88,8 @@ def forget_dead_tensorboards() -> list[int]:
             info = manager._info_from_string(record.read_text())
         except (OSError, ValueError):
             continue
-        # never ask a port whose recorded process is no TensorBoard: another program owns it now
-        if not is_tensorboard(info.pid) or not answers(info.port):  # a busy one is slow
+        # never ask the port of a record whose pid another program has now
+        if not still_runs(info) or not answers(info.port):  # a busy one is slow
             record.unlink(missing_ok=True)
             forgotten.append(info.port)
     return forgotten
@@ -253,7 +252,12 @@ def starting_tensorboards() -> list[psutil.Process]:
         >>> starting_tensorboards()
         []
     """
-    return [child for child in psutil.Process().children() if is_tensorboard(child.pid)]
+    found = []
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if any(Path(part).name == "tensorboard" for part in child.cmdline()[:2]):
+                found.append(child)
+    return found
 
 
 def stop_tensorboards() -> int:
