@@ -499,11 +499,10 @@ def main(argv: list[str] | None = None) -> int:
     max_steps = 20 if args.quick else None
     target = base["test_accuracy"]
     logged, net, ns, reached_at = train_like_chapter(True, targets=(target,), max_steps=max_steps)
-    silent, _, _, _ = train_like_chapter(False, max_steps=max_steps)
-    pairs = [(logged.seconds, silent.seconds)]
-    for _ in range(repeats - 1):  # alternating, as the whole-command timings
-        pairs.append((train_like_chapter(True, max_steps=max_steps)[0].seconds,
-                      train_like_chapter(False, max_steps=max_steps)[0].seconds))
+    pairs = []
+    for repeat in range(repeats):  # alternating, as the whole-command timings
+        on = logged if repeat == 0 else train_like_chapter(True, max_steps=max_steps)[0]
+        pairs.append((on.seconds, train_like_chapter(False, max_steps=max_steps)[0].seconds))
     overheads = sorted(on / off - 1 for on, off in pairs)
     logged_seconds = statistics.median(on for on, _ in pairs)
 

@@ -220,8 +220,8 @@ def this_kernels_tensorboards() -> list:
     mine = []
     for info in manager.get_all():
         try:
-            if psutil.Process(info.pid).ppid() == os.getpid():
-                mine.append(info)
+            if still_runs(info) and psutil.Process(info.pid).ppid() == os.getpid():
+                mine.append(info)  # not a dead one's record whose pid a child of ours has now
         except psutil.Error:
             continue
     return mine

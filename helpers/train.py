@@ -214,10 +214,10 @@ def fit(
                              f"{needed - scheduler.last_epoch} ({epochs} epoch(s) of "
                              f"{len(train_loader)} batches): create it with total_steps="
                              "epochs * len(loader), or steps_per_epoch=len(loader).")
-    if writer is not None:  # matplotlib loads only for a run that logs figures
-        from helpers.plots import check_classes_cover, plot_classes_preds
-    if writer is not None and figure_every and classes is None:
-        raise ValueError("Pass classes=... so the predictions figures can name the classes.")
+    if writer is not None:
+        if figure_every and classes is None:
+            raise ValueError("Pass classes=... so the predictions figures can name the classes.")
+        from helpers.plots import check_classes_cover, plot_classes_preds  # matplotlib: only here
     device = device_of(net)
     result = FitResult()
     net.train()
