@@ -569,6 +569,22 @@ def sweep(page, panel: str, pause_ms: float = 120) -> dict[int, dict]:
     return dict(sorted(cells.items()))
 
 
+def code_index(notebook: Path, *needles: str) -> int | None:
+    """The index of the first code cell whose source contains one of ``needles`` (tried in
+    order), as `scroll_to_cell` counts cells.
+
+    Example:
+        >>> code_index(Path("notebooks/01_write_images.ipynb"), "show_tensorboard(")  # doctest: +SKIP
+        11
+    """
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    for needle in needles:
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] == "code" and needle in "".join(cell["source"]):
+                return index
+    return None
+
+
 def scroll_to_cell(page, panel: str, index: int) -> bool:
     """Scroll the notebook until cell ``index`` is on screen; return whether it was found.
 

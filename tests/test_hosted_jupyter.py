@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from coursetools.jupyterlab import (
+    code_index,
     copy_course,
     course_processes,
     dismiss_news,
@@ -20,6 +21,7 @@ from coursetools.jupyterlab import (
     kill,
     open_first_notebook,
     run_all,
+    scroll_to_cell,
     start_lab,
     stop_lab,
     wait_for_kernel,
@@ -70,6 +72,9 @@ def test_the_frame_reaches_tensorboard_through_the_jupyter_server(hosted, tmp_pa
     wait_for_run_all(page, panel, timeout=300)
 
     shot = tmp_path / "hosted-frame.png"
+    # JupyterLab draws only the cells on screen: go to the frame's cell, as a learner would
+    shown = code_index(lab.course / "my-notebooks" / f"{CHAPTER}.ipynb", "show_tensorboard(")
+    scroll_to_cell(page, panel, shown)
     frame = frame_element(page, panel)
     assert frame is not None, f"no TensorBoard frame: {page.screenshot(path=shot) and shot}"
     frame.scroll_into_view_if_needed()

@@ -29,6 +29,7 @@ import pytest
 
 from coursetools.jupyterlab import (
     Lab,
+    code_index,
     copy_course,
     course_processes,
     describe,
@@ -162,17 +163,6 @@ def learner(lab, browser, tmp_path_factory):
 
 
 # --- what the learner sees after Run All ----------------------------------------------------
-
-
-def code_index(notebook: Path, *needles: str) -> int | None:
-    """The index of the first code cell whose source contains one of ``needles`` (tried in
-    order)."""
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    for needle in needles:
-        for index, cell in enumerate(cells):
-            if cell["cell_type"] == "code" and needle in "".join(cell["source"]):
-                return index
-    return None
 
 
 def newest_run(course: Path, chapter: str) -> Path | None:
