@@ -27,9 +27,8 @@ import nbformat
 SOURCE_DIR = "notebooks"
 TARGET_DIR = "colab"
 BUILD_COMMAND = "python -m coursetools.colab"
-GUARD_LINE = (
-    "# Stop with a clear message if this notebook was uploaded without the course's `helpers`."
-)
+GUARD_LINE = 'if __import__("importlib.util").util.find_spec("helpers") is None:'
+
 """First line of every chapter's first code cell; the Colab edition replaces that cell."""
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",

@@ -7,7 +7,7 @@ outputs are what a learner's *Run All* prints, and the course's ``runs/`` and
 is not stored: saved, it is only an empty box until the cell runs again.
 
 Example:
-    >>> is_frame_cell(nbformat.v4.new_code_cell("board = show_tensorboard(RUN_DIR.parent)"))
+    >>> is_frame_cell(nbformat.v4.new_code_cell('%tensorboard --logdir "{RUN_DIR.parent}"'))
     True
 """
 
@@ -23,11 +23,11 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAME_CALLS = ("show_tensorboard(", "%tensorboard ")
+FRAME_CALLS = ("%tensorboard ",)
 
 
 def is_frame_cell(cell: nbformat.NotebookNode) -> bool:
-    """True for a code cell that shows TensorBoard's frame (`show_tensorboard` or the magic).
+    """True for a code cell that shows TensorBoard's frame (TensorBoard's ``%tensorboard`` magic).
 
     Example:
         >>> is_frame_cell(nbformat.v4.new_code_cell("print(1)"))

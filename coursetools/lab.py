@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -31,6 +32,10 @@ CHAPTERS = "notebooks"
 COPIES = "my-notebooks"
 FIRST = "00_setup.ipynb"
 COURSE_DIR_ENV = "COURSE_DIR"  # what helpers.paths.course_dir() honours
+NO_NEWS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                           "checkForUpdates": False}}
+"""JupyterLab's own settings for the course: no "get notified about Jupyter news?" prompt
+over the first chapter, and no request to a website at every start."""
 
 
 def default_course() -> Path:
@@ -131,6 +136,26 @@ def lab_env(course: Path, environ: Mapping[str, str] | None = None,
     return env
 
 
+def settle_news(prefix: str = sys.prefix) -> Path:
+    """Write `NO_NEWS` as default settings of this environment's JupyterLab (its
+    ``share/jupyter/lab/settings/overrides.d/``, which JupyterLab reads at start); return
+    the file. A learner can still turn the news on in *Settings*.
+
+    Example:
+        >>> import tempfile
+        >>> settle_news(tempfile.mkdtemp()).name
+        'pytorch-tensorboard-course.json'
+    """
+    folder = Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d"
+    path = folder / "pytorch-tensorboard-course.json"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(NO_NEWS, indent=2) + "\n", encoding="utf-8")
+    except OSError:  # a JupyterLab installed for the whole system: it asks once, that is all
+        pass
+    return path
+
+
 def parse_args(argv: Sequence[str]) -> tuple[Path, list[str]]:
     """The course folder (``--course``, else `default_course`) and the arguments for JupyterLab.
 
@@ -161,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     copy_chapters(course)
+    settle_news()
     print(copies_message(course), flush=True)
     command, env = lab_command(course, extra), lab_env(course)
     os.chdir(course)

@@ -32,16 +32,24 @@ class _Events:
         return getattr(self._acc, name)
 
 
+class NotYet(str):
+    """What a check found instead of the exercise's result, in words (a check returns it
+    instead of None to tell the learner how close the nearest run came)."""
+
+
 Run = tuple[Path, _Events]  # a run's folder and its events
-Check = Callable[[list[Run]], str | None]  # the evidence in words if done, else None
+Check = Callable[[list[Run]], str | None]  # the evidence in words if done, a NotYet or None if not
 
 
 def _first(runs: list[Run], found: Callable[[Path, object], str | None]) -> str | None:
+    hint = None
     for path, acc in runs:
         evidence = found(path, acc)
-        if evidence:
+        if isinstance(evidence, NotYet):
+            hint = hint or NotYet(f"{path.relative_to(runs_root()).as_posix()} {evidence}")
+        elif evidence:
             return f"{path.relative_to(runs_root()).as_posix()}: {evidence}"
-    return None
+    return hint
 
 
 def _tags(acc, kind: str) -> list[str]:
@@ -175,6 +183,12 @@ def exercise_status(chapter: str) -> list[tuple[str, str | None]]:
         >>> exercise_status("00_setup")  # doctest: +SKIP
         [('setup/cube with step³ at 10 steps', None), ...]
     """
+    return [(what, None if isinstance(found, NotYet) else found)
+            for what, found in _findings(chapter)]
+
+
+def _findings(chapter: str) -> list[tuple[str, str | None]]:
+    """Each exercise and what its check found: the evidence, a `NotYet`, or None."""
     if chapter not in EXERCISES:
         raise ValueError(f"No exercises for {chapter!r}; chapters: {list(EXERCISES)}.")
     folder = runs_root() / chapter
@@ -184,13 +198,21 @@ def exercise_status(chapter: str) -> list[tuple[str, str | None]]:
 
 def check_exercises(chapter: str) -> None:
     """Print, for each exercise of ``chapter``, "done" with the run that shows it, or "not
-    yet" with what no run of the chapter shows so far.
+    yet" with where it looked, what is missing and what the nearest run shows instead.
 
     Example:
         >>> check_exercises("00_setup")  # doctest: +SKIP
         exercise 1: done. 00_setup/20261125-101500: setup/cube = step³
-        exercise 2: not yet. No run of this chapter has two event files in one folder.
+        exercise 2: not yet. None of the 1 run(s) in runs/00_setup/ has two event files in one folder.
     """
-    for number, (what, evidence) in enumerate(exercise_status(chapter), start=1):
-        print(f"exercise {number}: done. {evidence}" if evidence
-              else f"exercise {number}: not yet. No run of this chapter has {what}.")
+    folder = runs_root() / chapter
+    count = len(find_runs(folder)) if folder.is_dir() else 0
+    where = f"runs/{chapter}/"
+    for number, (what, evidence) in enumerate(_findings(chapter), start=1):
+        if evidence and not isinstance(evidence, NotYet):
+            print(f"exercise {number}: done. {evidence}")
+        elif count == 0:
+            print(f"exercise {number}: not yet. There is no run in {where} yet: write your runs there.")
+        else:
+            found = f" Closest: {evidence}." if evidence else ""
+            print(f"exercise {number}: not yet. None of the {count} run(s) in {where} has {what}.{found}")

@@ -1,26 +1,30 @@
-"""TensorBoard inside the notebook: this kernel's servers, a frame that can be redrawn, and
-nothing left running when the kernel stops.
+"""What TensorBoard's own ``%tensorboard`` magic needs around it in a course notebook.
 
-`show_tensorboard` starts TensorBoard (through TensorBoard's own launcher, the one behind
-``%tensorboard``) for one folder and shows it in the cell's output. Run the cell again and
-the same server is reused; restart or shut down the kernel and its servers stop with it.
+The chapters show TensorBoard with the magic itself::
+
+    %load_ext tensorboard
+    prepare_tensorboard_magic(RUN_DIR.parent)
+    %tensorboard --logdir "{RUN_DIR.parent}" --host 127.0.0.1 --reload_interval 1
+
+`prepare_tensorboard_magic` forgets servers that died (the magic would reuse their records
+and show an empty frame), draws the frame through the Jupyter server on hosted Jupyter,
+stops this kernel's TensorBoards when the kernel stops, and waits until a reused server
+lists the run just written. `redraw_frames` reloads the magic's frames while a cell trains.
 
 Example:
-    >>> board = show_tensorboard("runs/04_training")  # doctest: +SKIP
-    >>> board.refresh()  # doctest: +SKIP
-    True
+    >>> prepare_tensorboard_magic()  # doctest: +SKIP
+    []
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import inspect
 import json
 import os
-import random
 import shutil
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -28,11 +32,6 @@ from pathlib import Path
 import psutil
 
 HOST = "127.0.0.1"
-FRAME_HEIGHT = 800
-DASHBOARDS = {"", "timeseries", "scalars", "images", "graphs", "distributions", "histograms",
-              "projector", "pr_curves", "hparams", "text", "custom_scalars", "audio", "mesh"}
-"""TensorBoard's dashboards, by the name its URL uses (``#scalars``)."""
-RESCAN_SECONDS = 1  # how often TensorBoard looks for new runs and points (its default: 5 s)
 
 
 def answers(port: int, timeout: float = 5.0) -> bool:
@@ -186,25 +185,46 @@ def prepare_tensorboard_magic(logdir: str | Path | None = None, quiet: bool = Fa
     every run in it, so the frame shows the run just written.
 
     Example:
-        >>> prepare_tensorboard_magic()  # doctest: +SKIP
-        []
+        >>> prepare_tensorboard_magic("no/such/folder")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
     """
+    if logdir is not None:
+        logdir = _existing_folder(logdir)
     if not shutil.which("tensorboard") and not os.environ.get("TENSORBOARD_BINARY"):
         beside = Path(sys.executable).with_name("tensorboard")
         if beside.exists():
             os.environ["TENSORBOARD_BINARY"] = str(beside)
     if "TENSORBOARD_PROXY_URL" not in os.environ and (proxy := proxy_url()):
-        os.environ["TENSORBOARD_PROXY_URL"] = proxy  # read by TensorBoard's frame and ours
+        os.environ["TENSORBOARD_PROXY_URL"] = proxy  # read by TensorBoard's frame
     atexit.unregister(stop_tensorboards)
     atexit.register(stop_tensorboards)
+    _stop_before_kernel_shutdown()
     forgotten = forget_dead_tensorboards()
     if forgotten and not quiet:
         print(forgotten_message(forgotten))
     if logdir is not None:
         for info in this_kernels_tensorboards():
-            if Path(info.logdir).resolve() == Path(logdir).resolve():
+            if Path(info.logdir).resolve() == logdir.resolve():
                 wait_until_listed(info.port, logdir)
     return forgotten
+
+
+def _existing_folder(logdir) -> Path:
+    """``logdir`` as a folder that exists (a `SummaryWriter` stands for its own folder), or a
+    clear error."""
+    logdir = getattr(logdir, "log_dir", logdir)
+    if not isinstance(logdir, str | Path):
+        raise TypeError(f"Pass the folder to show, e.g. RUN_DIR.parent, got {logdir!r}.")
+    logdir = Path(logdir)
+    if logdir.is_file():
+        raise NotADirectoryError(f"{logdir} is a file: show its folder ({logdir.parent}).")
+    if not logdir.is_dir():
+        raise FileNotFoundError(
+            f"No folder {logdir} to show in TensorBoard: run the cells above first, "
+            "they create it.")
+    return logdir
 
 
 def this_kernels_tensorboards() -> list:
@@ -262,206 +282,95 @@ def starting_tensorboards() -> list[psutil.Process]:
 
 def stop_tensorboards() -> int:
     """Stop the TensorBoards this kernel started (also one still starting up), and every
-    process they started; return how many. TensorBoards started elsewhere (a terminal,
+    process they started, at once; return how many. TensorBoard only reads event files, so
+    ending it without waiting loses nothing. TensorBoards started elsewhere (a terminal,
     another notebook) keep running.
 
     Example:
         >>> stop_tensorboards()
         0
     """
-    servers = {info.pid for info in this_kernels_tensorboards()}
-    servers |= {process.pid for process in starting_tensorboards()}
+    from tensorboard import manager
+
+    mine = this_kernels_tensorboards()
+    servers = {info.pid for info in mine} | {process.pid for process in starting_tensorboards()}
+    children, processes = [], []
     for pid in servers:
-        try:
+        with contextlib.suppress(psutil.Error):
             server = psutil.Process(pid)
-            end_processes([server, *server.children(recursive=True)])
-        except psutil.Error:
-            continue
-    forget_dead_tensorboards()
+            children.append(server)
+            processes += [server, *server.children(recursive=True)]  # its data server
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(children, timeout=2)  # ours to reap at once: no <defunct> process left
+    info_dir = Path(manager._get_info_dir())  # where TensorBoard records its running servers
+    for info in mine:
+        (info_dir / f"pid-{info.pid}.info").unlink(missing_ok=True)
     return len(servers)
 
 
-class InlineTensorBoard:
-    """A TensorBoard shown in one cell's output, which `refresh` redraws in place.
+def _stop_before_kernel_shutdown() -> None:
+    """Make this Jupyter kernel stop its TensorBoards first when it is asked to shut down
+    or restart. The kernel itself would end them too, but politely, checking back after
+    0.01, 0.03, 0.1, 0.3 and 1 s: about 1.5 s of every restart spent on a TensorBoard."""
+    import IPython
 
-    TensorBoard's page fetches new data only when you click its reload button, or every
-    30 s or more once you turn on *Settings → Reload data* (no URL or command line option
-    turns that on); `refresh` reloads the whole frame instead, so new points show up while
-    a cell is still training.
+    kernel = getattr(IPython.get_ipython(), "kernel", None)
+    for handlers in (getattr(kernel, "control_handlers", None), getattr(kernel, "shell_handlers", None)):
+        original = handlers.get("shutdown_request") if isinstance(handlers, dict) else None
+        if original is None or getattr(original, "stops_tensorboards", False):
+            continue
 
-    Example:
-        >>> board = show_tensorboard("runs/04_training")  # doctest: +SKIP
-        >>> board.port  # doctest: +SKIP
-        6006
-    """
+        async def shutdown_request(*args, _original=original):
+            stop_tensorboards()
+            result = _original(*args)
+            return await result if inspect.isawaitable(result) else result
 
-    def __init__(self, logdir: Path, height: int = FRAME_HEIGHT, dashboard: str = "") -> None:
-        import IPython.display
-
-        self.logdir, self.height, self.dashboard = logdir, height, dashboard
-        self.port: int | None = None  # known once TensorBoard answers
-        self.error: str | None = None  # why it did not start, if it did not
-        self._handle = IPython.display.display(
-            IPython.display.Pretty(f"Starting TensorBoard for {logdir.name}/ ..."),
-            display_id=True)
-        self._drawn_at = float("-inf")
-        self._done = threading.Event()
-
-    def start(self) -> None:
-        """Start (or reuse) this kernel's TensorBoard for the folder in the background, and
-        draw the frame as soon as it answers; the cells below run meanwhile."""
-        threading.Thread(target=self._start, name="start-tensorboard", daemon=True).start()
-
-    def _start(self) -> None:
-        import IPython.display
-
-        try:
-            with _starting:  # one start at a time: a second one finds the first and reuses it
-                self.port = start_or_reuse(self.logdir)
-            self.refresh(wait=0)
-        except (RuntimeError, TimeoutError) as error:
-            self.error = str(error)
-            self._handle.update(IPython.display.Pretty(self.error))
-        finally:
-            self._done.set()
-
-    def ready(self, timeout: float = 90.0) -> bool:
-        """Wait until the frame is drawn; False if TensorBoard did not start (see `error`).
-
-        Example:
-            >>> show_tensorboard("runs/04_training").ready()  # doctest: +SKIP
-            True
-        """
-        self._done.wait(timeout)
-        return self.port is not None
-
-    @property
-    def url(self) -> str:
-        """The address of this TensorBoard on this machine."""
-        return f"http://{HOST}:{self.port}/"
-
-    def refresh(self, wait: float = 5.0) -> bool:
-        """Redraw the frame, unless it was drawn less than ``wait`` seconds ago (a frame
-        needs a moment to load) or TensorBoard is still starting; return whether it was
-        redrawn.
-
-        Example:
-            >>> board.refresh(wait=0)  # doctest: +SKIP
-            True
-        """
-        if self.port is None or time.monotonic() - self._drawn_at < wait:
-            return False
-        if "google.colab" in sys.modules:
-            from tensorboard import notebook
-
-            # Colab reaches the kernel's ports only through its own proxy: TensorBoard's frame
-            notebook._display(port=self.port, height=self.height, print_message=False,
-                              display_handle=self._handle)
-        else:
-            import IPython.display
-
-            self._handle.update(IPython.display.HTML(frame_html(self.port, self.height,
-                                                                self.dashboard)))
-        self._drawn_at = time.monotonic()
-        return True
+        shutdown_request.stops_tensorboards = True
+        handlers["shutdown_request"] = shutdown_request
 
 
-def frame_html(port: int, height: int = FRAME_HEIGHT, dashboard: str = "") -> str:
-    """TensorBoard's notebook frame (as ``%tensorboard`` draws it: the port on the host the
-    browser already reaches, or ``$TENSORBOARD_PROXY_URL`` with ``%PORT%``), opened on
-    ``dashboard``.
+_last_redraw = float("-inf")
+_redraw_outputs: set[str] = set()  # the display ids of the cells that redrew frames so far
+
+
+def redraw_frames(logdir: str | Path, every: float = 5.0) -> bool:
+    """Reload the ``%tensorboard`` frames of this kernel's TensorBoard on ``logdir``, so they
+    draw the points written since they loaded; return whether it did. At most once every
+    ``every`` seconds (a frame needs a moment to load), and only in JupyterLab or Jupyter
+    Notebook: on Colab each output lives apart, so click the frame's reload button there.
+
+    TensorBoard's page fetches new data only when it loads, when you click its reload
+    button, or every 30 s or more once you switch on *Settings → Reload data*; no option of
+    the magic or the server turns that on.
 
     Example:
-        >>> 'url.hash = "scalars"' in frame_html(6006, dashboard="scalars")
-        True
+        >>> redraw_frames("runs/04_training")  # no TensorBoard of this process shows it
+        False
     """
-    proxy = os.environ.get("TENSORBOARD_PROXY_URL")
-    url, frame_port = (proxy.replace("%PORT%", str(port)), 0) if proxy else ("/", port)
-    return f"""<iframe id="{{id}}" width="100%" height="{height}" frameborder="0"></iframe>
-<script>
-  (function() {{
-    const frame = document.getElementById("{{id}}");
-    const url = new URL({json.dumps(url)}, window.location);
-    if ({frame_port}) {{ url.port = {frame_port}; }}
-    url.hash = {json.dumps(dashboard)};
-    frame.src = url;
-  }})();
-</script>""".replace("{id}", f"tensorboard-frame-{random.getrandbits(64):016x}")
+    global _last_redraw
+    import IPython
+    import IPython.display
 
-
-def tensorboard_arguments(logdir: str | Path) -> list[str]:
-    """The command line for TensorBoard on ``logdir``: on 127.0.0.1 only, rescanning every
-    second, with the folder as one argument (spaces and any letters included).
-
-    Example:
-        >>> tensorboard_arguments("My Course/runs/04_training")[:2]
-        ['--logdir', 'My Course/runs/04_training']
-    """
-    return ["--logdir", str(logdir), "--host", HOST, "--reload_interval", str(RESCAN_SECONDS)]
-
-
-_starting = threading.Lock()
-
-
-def start_or_reuse(logdir: Path) -> int:
-    """This kernel's TensorBoard for ``logdir``, started through TensorBoard's own launcher
-    (reused if one runs, once it lists every run on disk); its port.
-
-    Example:
-        >>> start_or_reuse(Path("runs/04_training"))  # doctest: +SKIP
-        6006
-    """
-    from tensorboard import manager
-
-    result = manager.start(tensorboard_arguments(logdir.resolve()))
-    if isinstance(result, manager.StartReused):
-        wait_until_listed(result.info.port, logdir)  # the run the cells above just wrote
-    if isinstance(result, manager.StartReused | manager.StartLaunched):
-        return result.info.port
-    if isinstance(result, manager.StartFailed):
-        detail = (result.stderr or result.stdout or "").strip()[-1500:]
-        raise RuntimeError(f"TensorBoard stopped at start (exit code {result.exit_code}):\n"
-                           f"{detail}")
-    if isinstance(result, manager.StartExecFailed):
-        raise RuntimeError(
-            f"Could not run TensorBoard ({result.os_error}): install it in this environment "
-            "(pip install tensorboard) and restart the kernel.")
-    raise TimeoutError(
-        f"TensorBoard did not start within 60 s (pid {result.pid}); the machine may be busy: "
-        "run the cell again.")
-
-
-def show_tensorboard(logdir: str | Path, dashboard: str = "",
-                     height: int = FRAME_HEIGHT) -> InlineTensorBoard:
-    """Show TensorBoard for ``logdir`` in this cell's output, opened on ``dashboard`` (such
-    as ``"scalars"`` or ``"images"``, with TensorBoard's own URL settings if you like:
-    ``"scalars&tagFilter=loss"``; TensorBoard's first one if empty), and return it (see
-    `InlineTensorBoard.refresh`). It starts in the background (a few seconds) if this
-    kernel has none for that folder yet: the cells below run meanwhile, and the frame
-    appears here as soon as TensorBoard answers.
-
-    Example:
-        >>> show_tensorboard("no/such/folder")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
-    """
-    if not isinstance(getattr(logdir, "log_dir", logdir), str | Path):
-        raise TypeError(f"Pass the folder to show, e.g. RUN_DIR.parent, got {logdir!r}.")
-    page = dashboard.split("&")[0] if isinstance(dashboard, str) else None
-    if page not in DASHBOARDS:
-        raise ValueError(f"Unknown dashboard {dashboard!r}; choose one of {sorted(DASHBOARDS - {''})}, "
-                         "or '' for TensorBoard's first one.")
-    if isinstance(height, bool) or not isinstance(height, int) or height < 100:
-        raise ValueError(f"height is the frame's height in pixels, a whole number >= 100, got {height!r}.")
-    logdir = Path(getattr(logdir, "log_dir", logdir))  # a SummaryWriter stands for its folder
-    if logdir.is_file():
-        raise NotADirectoryError(f"{logdir} is a file: show its folder ({logdir.parent}).")
-    if not logdir.is_dir():
-        raise FileNotFoundError(
-            f"No folder {logdir} to show in TensorBoard: run the cells above first, "
-            "they create it.")
-    prepare_tensorboard_magic()
-    board = InlineTensorBoard(logdir, height, dashboard)
-    board.start()
-    return board
+    if "google.colab" in sys.modules or time.monotonic() - _last_redraw < every:
+        return False
+    ports = [info.port for info in this_kernels_tensorboards()
+             if Path(info.logdir).resolve() == Path(logdir).resolve()]
+    if not ports:
+        return False
+    # the magic's frames have ids "tensorboard-frame-..."; their address ends in the port
+    # (":6006/") or, through the Jupyter server, in "/proxy/6006/"
+    script = f"""<script>
+document.querySelectorAll('iframe[id^="tensorboard-frame-"]').forEach(frame => {{
+  const url = new URL(frame.src || "about:blank", window.location);
+  if (url.port === "{ports[0]}" || url.pathname.endsWith("/proxy/{ports[0]}/")) frame.src = frame.src;
+}});
+</script><!-- {time.time()} -->"""
+    shell = IPython.get_ipython()
+    output = f"redraw-tensorboard-frames-{shell.execution_count if shell else 0}"  # this cell's
+    IPython.display.display(IPython.display.HTML(script), display_id=output,
+                            update=output in _redraw_outputs)
+    _redraw_outputs.add(output)
+    _last_redraw = time.monotonic()
+    return True

@@ -476,7 +476,7 @@ def _lambdas(tmp_path):
     from helpers.board import format_table, new_run_dir
     from helpers.data import load_fashion_mnist, select_n_random, to_tensors
     from helpers.distributed import torchrun_command
-    from helpers.inline import show_tensorboard
+    from helpers.inline import prepare_tensorboard_magic
     from helpers.train import checkpoint_path
 
     x, y = torch.zeros(4, 1, 28, 28), torch.arange(4)
@@ -499,9 +499,8 @@ def _lambdas(tmp_path):
         (lambda: save_weights(net, 123), "as a path"),
         (lambda: checkpoint_path(None), "file name"),
         (lambda: sweep_problems(tmp_path / "file", ["a"]), "is a file: pass the sweep's folder"),
-        (lambda: show_tensorboard(None), "Pass the folder to show"),
-        (lambda: show_tensorboard(tmp_path, "scalar"), "Unknown dashboard 'scalar'"),
-        (lambda: show_tensorboard(tmp_path, "scalars", height="600px"), "height is the frame's height"),
+        (lambda: prepare_tensorboard_magic(123), "Pass the folder to show"),
+        (lambda: prepare_tensorboard_magic(tmp_path / "file"), "is a file: show its folder"),
         (lambda: torchrun_command(2, [], port=70000), "port must be a whole number from 1024"),
         (lambda: torchrun_command(2, [], port="29400"), "port must be a whole number from 1024"),
         (lambda: new_run_dir("a" * 300, root=tmp_path), "300 characters is too long"),

@@ -1,4 +1,4 @@
-"""TensorBoard inside a real Jupyter kernel: `show_tensorboard`, `%tensorboard` and their servers.
+"""TensorBoard in a real Jupyter kernel: `%tensorboard`, what the course prepares around it, its servers.
 
 Each test starts its own kernel in a folder whose name has a space and a non-ASCII letter,
 as a learner's often does.
@@ -83,57 +83,33 @@ def tensorboards_of(course) -> list[psutil.Process]:
     return [process for process in found if process.info["ppid"] not in pids]
 
 
-SHOW = ("from helpers.inline import show_tensorboard\n"
-        "board = show_tensorboard('runs/00_setup')\n"
-        "print(board.ready() and board.port)")
+MAGIC = ("%reload_ext tensorboard\n"  # as the chapters do, on the chapter's absolute folder
+         "import os\n"
+         "from helpers.inline import prepare_tensorboard_magic, this_kernels_tensorboards\n"
+         "folder = os.path.abspath('runs/00_setup')\n"
+         "prepare_tensorboard_magic(folder)\n"
+         '%tensorboard --logdir "{folder}" --host 127.0.0.1 --reload_interval 1\n'
+         "print(this_kernels_tensorboards()[0].port)")
 
 
-def test_show_tensorboard_draws_the_frame_for_a_folder_with_spaces(kernel, course):
+def test_the_magic_draws_the_frame_for_a_folder_with_spaces(kernel, course):
     client, _ = kernel
-    outputs = run_cell(client, SHOW)
+    outputs = run_cell(client, MAGIC)
     port = int(outputs[-1][1])
     assert answers(port), "the TensorBoard behind the frame does not answer"
     frames = [value for kind, value in outputs if "<iframe" in value]
-    assert frames and f"url.port = {port};" in frames[-1]
-    assert "already loaded" not in text(outputs) and "Reusing" not in text(outputs)
+    assert frames and f"const port = {port};" in frames[-1]
     assert not [kind for kind, _ in outputs if kind == "stderr"]
     # the run is listed under its own name, not as '.'
-    import json
     import urllib.request
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=10) as response:
         assert json.load(response) == ["20261125-120000"]
 
 
-def test_the_cell_returns_at_once_and_the_frame_follows(kernel, course):
-    client, _ = kernel
-    started = run_cell(client, "import time\nfrom helpers.inline import show_tensorboard\n"
-                               "start = time.perf_counter()\n"
-                               "board = show_tensorboard('runs/00_setup')\n"
-                               "print(f'{time.perf_counter() - start:.1f}')")
-    assert float(started[-1][1]) < 2.0, "the cell waited for TensorBoard to start"
-    assert "Starting TensorBoard for 00_setup/" in text(started)
-    later = run_cell(client, "print(board.ready(), board.error)")
-    assert text(later).endswith("True None\n")
-    frames = [value for kind, value in started + later
-              if kind == "update_display_data" and "<iframe" in value]
-    assert frames, "the frame was never drawn"
-
-
-def test_a_tensorboard_that_cannot_start_says_why_in_place_of_the_frame(kernel):
-    client, _ = kernel
-    outputs = run_cell(client, "import os\nos.environ['TENSORBOARD_BINARY'] = '/no/such/tensorboard'\n"
-                               "from helpers.inline import show_tensorboard\n"
-                               "board = show_tensorboard('runs/00_setup')\n"
-                               "print(board.ready())")
-    assert text(outputs).endswith("False\n")
-    shown = [value for kind, value in outputs if kind == "update_display_data"]
-    assert shown and shown[-1].startswith("Could not run TensorBoard") \
-        and "pip install tensorboard" in shown[-1] and "Traceback" not in text(outputs)
-
-
-def run_then_shut_down(course, code: str, check=lambda: None) -> None:
+def run_then_shut_down(course, code: str, check=lambda: None) -> float:
     """Run ``code`` in a fresh kernel in ``course``, call ``check``, shut the kernel down as
-    JupyterLab does, and wait (up to 15 s) until none of the course's TensorBoards is left."""
+    JupyterLab does, and wait (up to 15 s) until none of the course's TensorBoards is left;
+    return how long the shutdown took, in seconds."""
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(course), env=env)
     try:
@@ -141,65 +117,77 @@ def run_then_shut_down(course, code: str, check=lambda: None) -> None:
         check()
     finally:
         client.stop_channels()
+        start = time.perf_counter()
         manager.shutdown_kernel(now=False)
+        took = time.perf_counter() - start
     deadline = time.monotonic() + 15
     while tensorboards_of(course) and time.monotonic() < deadline:
         time.sleep(0.2)
-
-
-def test_a_kernel_shut_down_while_tensorboard_starts_leaves_nothing(course):
-    run_then_shut_down(course, "from helpers.inline import show_tensorboard\n"
-                               "board = show_tensorboard('runs/00_setup')")
-    assert not tensorboards_of(course), "a TensorBoard that was still starting outlived its kernel"
+    return took
 
 
 def test_running_the_cell_again_reuses_the_server(kernel, course):
     client, _ = kernel
-    first = int(run_cell(client, SHOW)[-1][1])
-    outputs = run_cell(client, SHOW)
+    first = int(run_cell(client, MAGIC)[-1][1])
+    outputs = run_cell(client, MAGIC)
     assert int(outputs[-1][1]) == first
     assert len(tensorboards_of(course)) == 1, "a re-run left a second TensorBoard"
-    assert "already loaded" not in text(outputs) and "Reusing" not in text(outputs)
+    assert "already loaded" not in text(outputs)
 
 
-def test_refresh_redraws_the_frame_in_place_at_most_every_few_seconds(kernel):
+def test_redraw_reloads_only_this_folders_frames_at_most_every_few_seconds(kernel):
     client, _ = kernel
-    run_cell(client, SHOW)
-    outputs = run_cell(client, "print(board.refresh(wait=0), board.refresh())")
-    updates = [value for kind, value in outputs if kind == "update_display_data"]
-    assert len(updates) == 1 and "<iframe" in updates[0]
-    assert text(outputs).endswith("True False\n")
+    port = int(run_cell(client, MAGIC)[-1][1])
+    outputs = run_cell(client, "from helpers.inline import redraw_frames\n"
+                               "print(redraw_frames('runs/00_setup'), redraw_frames('runs/00_setup'),"
+                               " redraw_frames('runs/00_setup', every=0), redraw_frames('runs'))")
+    assert text(outputs).endswith("True False True False\n")
+    scripts = [(kind, value) for kind, value in outputs if "<script>" in value]
+    # one output in the cell, drawn once and then updated in place
+    assert [kind for kind, _ in scripts] == ["display_data", "update_display_data"]
+    assert f'url.port === "{port}"' in scripts[0][1] and f"/proxy/{port}/" in scripts[0][1]
+    again = run_cell(client, "print(redraw_frames('runs/00_setup', every=0))")
+    assert [kind for kind, value in again if "<script>" in value] == ["display_data"], \
+        "a new run of the cell gets its own output"
 
 
-def test_stop_tensorboards_stops_only_this_kernels(kernel, course):
+def test_stop_tensorboards_stops_only_this_kernels_at_once(kernel, course):
     client, _ = kernel
     with TensorBoard(course / "runs", port=0, quiet=True) as terminal:  # a learner's terminal one
-        port = int(run_cell(client, SHOW)[-1][1])
-        out = text(run_cell(client, "from helpers.inline import stop_tensorboards\n"
-                                    "print(stop_tensorboards())"))
-        assert out.strip() == "1"
+        port = int(run_cell(client, MAGIC)[-1][1])
+        out = text(run_cell(client, "import time\nfrom helpers.inline import stop_tensorboards\n"
+                                    "start = time.perf_counter()\n"
+                                    "stopped = stop_tensorboards()\n"
+                                    "print(stopped, time.perf_counter() - start)"))
+        stopped, seconds = out.split()
+        assert stopped == "1" and float(seconds) < 0.5, out
         assert not answers(port) and answers(terminal.port), "stopped the wrong TensorBoard"
         assert tensorboards_of(course) == [psutil.Process(terminal.process.pid)]
         zombies = [child for child in psutil.Process(kernel[1]).children()
                    if child.status() == psutil.STATUS_ZOMBIE]
         assert not zombies, "a stopped TensorBoard was left as a <defunct> process"
+        from tensorboard import manager
+        assert port not in [info.port for info in manager.get_all()], "a stale record"
 
 
-def test_the_kernels_tensorboards_stop_with_it(course):
-    # the `kernel` fixture's own check: nothing of the course runs once the kernel has shut down
+def test_the_kernels_tensorboards_stop_with_it_and_barely_slow_its_shutdown(course):
     def one_running():
         assert len(tensorboards_of(course)) == 1
 
-    run_then_shut_down(course, SHOW, check=one_running)
+    plain = min(run_then_shut_down(course, "import torch") for _ in range(2))
+    with_frame = min(run_then_shut_down(course, "import torch\n" + MAGIC, check=one_running)
+                     for _ in range(2))
     assert not tensorboards_of(course)
+    # the issue's budget is 0.2 s (the benchmark measures it); a shared machine adds noise
+    assert with_frame - plain < 0.6, f"shutdown {with_frame:.2f} s with the frame, {plain:.2f} s without"
 
 
 def test_a_missing_folder_says_what_to_do(kernel):
     client, _ = kernel
     with pytest.raises(AssertionError, match="FileNotFoundError: No folder runs/nothing.*cells "
                                              "above first"):
-        run_cell(client, "from helpers.inline import show_tensorboard\n"
-                         "show_tensorboard('runs/nothing')")
+        run_cell(client, "from helpers.inline import prepare_tensorboard_magic\n"
+                         "prepare_tensorboard_magic('runs/nothing')")
 
 
 def test_the_magic_with_a_quoted_folder_and_dead_records_forgotten(kernel, course):

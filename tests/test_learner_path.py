@@ -263,7 +263,7 @@ def check_frame(learner: Learner, tag: str, chapter: str, panel: str,
               if port_of(src) not in (None, learner.lab.port)]
     if not frames:
         shown = code_index(learner.course / "my-notebooks" / f"{chapter}.ipynb",
-                           "show_tensorboard(", "%tensorboard")
+                           "%tensorboard")
         said = ""
         if shown is not None:
             scroll_to_cell(page, panel, shown)
