@@ -46,6 +46,7 @@ TARGET_LOGGING_OVERHEAD = 0.10  # chapter 04's loop: extra time for its TensorBo
 TARGET_EVAL_SPEEDUP = 10.0  # test-set probabilities: baseline time / course time
 TARGET_BUSY_SHARE = 0.40  # chapter 04's images/s beside two busy processes / quiet
 TARGET_QUIET_COST = 0.05  # at most this much slower on a quiet CPU for sharing it
+TARGET_SHUTDOWN_COST = 0.2  # seconds a chapter's TensorBoard may add to its kernel's shutdown
 
 
 # --- the tutorial's script -------------------------------------------------------------------
@@ -142,21 +143,22 @@ def fresh_course(data_root: Path):
                 os.environ[COURSE_DIR_ENV] = before
 
 
-def run_notebook(path: Path) -> tuple[float, int, dict[str, float]]:
+def run_notebook(path: Path, frame: bool = False) -> tuple[float, int, dict[str, float]]:
     """Execute one notebook as nbval does: a fresh kernel of this Python (nbval's
     ``--nbval-current-env``) started in the notebook's folder, every cell but the
-    ``NBVAL_SKIP`` ones; then (not timed) the kernel is shut down as JupyterLab does, so the
+    ``nbval-skip`` ones (with ``frame``, those too: the chapter's ``%tensorboard`` cells, as
+    a learner's Run All); then the kernel is shut down as JupyterLab does, so the
     TensorBoards it started stop with it. Returns (seconds, peak memory bytes, where the
     time went: ``start`` until the kernel answers, ``setup`` its first two code cells (the
-    guard and the imports), ``work`` the rest, and ``## <heading>`` the code cells below
-    each of the notebook's ``##`` headings, summed)."""
+    guard and the imports), ``work`` the rest, ``## <heading>`` the code cells below
+    each of the notebook's ``##`` headings, summed, and ``shutdown``, not in the seconds)."""
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
     nb = nbformat.read(path, as_version=4)
-    nb.cells = [c for c in nb.cells if not skipped_by_nbval(c)]
+    nb.cells = [c for c in nb.cells if frame or not skipped_by_nbval(c)]
     start = time.perf_counter()
     km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
     client = NotebookClient(nb, km=km, timeout=600,
@@ -185,7 +187,9 @@ def run_notebook(path: Path) -> tuple[float, int, dict[str, float]]:
             seconds = time.perf_counter() - start
     finally:
         if km.has_kernel:
+            stopping = time.perf_counter()
             km.shutdown_kernel(now=False)
+            parts["shutdown"] = time.perf_counter() - stopping
     parts["work"] = seconds - parts["start"] - parts.get("setup", 0.0)
     return seconds, peak, parts
 
@@ -232,15 +236,15 @@ def run_floor(folder: Path) -> tuple[float, int, dict[str, float]]:
 def chapter_objects(path: Path = TRAINING_CHAPTER) -> dict:
     """Run the notebook's code cells that come before its training loop (setup, data,
     settings) and return what they define: the model, optimizer, scheduler, loader, test
-    data and settings exactly as the learner gets them. The loop is the first code cell
-    that opens a writer (``make_writer(``)."""
+    data and settings exactly as the learner gets them. Training starts after the first
+    code cell that opens a writer (``SummaryWriter(``): the cells before it run."""
     import nbformat
 
     cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-    loop = next((i for i, c in enumerate(cells) if "make_writer(" in c.source), None)
+    loop = next((i for i, c in enumerate(cells) if "SummaryWriter(" in c.source), None)
     if loop is None:
-        raise RuntimeError(f"{path.name}: no code cell calls make_writer(...), so the training "
-                           "loop can't be found. Keep the writer in the loop's cell.")
+        raise RuntimeError(f"{path.name}: no code cell calls SummaryWriter(...), so the training "
+                           "loop can't be found. Keep the writer's cell just before the loop.")
     namespace: dict = {"__name__": "__chapter__"}
     with contextlib.redirect_stdout(io.StringIO()):
         for cell in cells[:loop]:
@@ -472,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = notebooks()[:1] if args.quick else notebooks()
     bases, totals, floors = [], [], []
     per_chapter: dict[str, list[tuple[float, int, dict[str, float]]]] = {p.stem: [] for p in chosen}
+    framed: dict[str, list[float]] = {p.stem: [] for p in chosen}  # shutdowns with the frame
     for repeat in range(1, repeats + 1):  # alternating, so a slow spell hits both
         say(f"1-2/5 repeat {repeat}/{repeats}: the tutorial's script (about 1-2 minutes)...")
         bases.append(run_baseline(data_root, args.quick))
@@ -481,12 +486,18 @@ def main(argv: list[str] | None = None) -> int:
                 per_chapter[path.stem].append(run_notebook(path))
             floors.append(run_floor(course))
         totals.append(sum(runs[-1][0] for runs in per_chapter.values()))
-        say(f"    all notebooks: {totals[-1]:.1f} s")
+        say(f"    all notebooks: {totals[-1]:.1f} s; again with their TensorBoard frames, "
+            "for the kernel shutdowns...")
+        with fresh_course(data_root):
+            for path in chosen:
+                framed[path.stem].append(run_notebook(path, frame=True)[2]["shutdown"])
     base = min(bases, key=lambda b: abs(b["total_seconds"] - statistics.median(
         b2["total_seconds"] for b2 in bases)))  # the median run's own figures
     base_total = statistics.median(b["total_seconds"] for b in bases)
     course_total = statistics.median(totals)
     ratios = [c / b["total_seconds"] for c, b in zip(totals, bases)]
+    shutdowns = {name: (statistics.median(r[2]["shutdown"] for r in runs),
+                        statistics.median(framed[name])) for name, runs in per_chapter.items()}
     timings = [(name, statistics.median(r[0] for r in runs), max(r[1] for r in runs),
                 {part: statistics.median(r[2][part] for r in runs) for part in runs[0][2]},
                 (min(r[0] for r in runs), max(r[0] for r in runs)))
@@ -540,6 +551,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{parts.get('setup', 0):.1f}, the rest {parts['work']:.1f}{slowest_section(parts)}; "
               f"peak memory {peak / 2**20:,.0f} MiB")
           for name, seconds, peak, parts, (low, high) in timings],
+        *[Row(f"shutdown: {name}", f"{framed_s - plain:+.2f} s",
+              f"kernel shutdown with its TensorBoard {framed_s:.2f} s, without {plain:.2f} s; "
+              f"medians of {repeats}")
+          for name, (plain, framed_s) in shutdowns.items()],
         Row("course: all notebooks", f"{course_total:.1f} s",
             f"{len(timings)} notebooks, one fresh kernel each; median of {repeats}, "
             f"{min(totals):.1f}-{max(totals):.1f} s"),
@@ -599,6 +614,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"evaluation >= {TARGET_EVAL_SPEEDUP:.0f}x faster", eval_speedup >= TARGET_EVAL_SPEEDUP),
         (f"beside two busy processes >= {TARGET_BUSY_SHARE:.0%} of quiet", busy_share >= TARGET_BUSY_SHARE),
         (f"sharing costs <= {TARGET_QUIET_COST:.0%} on a quiet CPU", quiet_cost <= TARGET_QUIET_COST),
+        (f"a chapter's TensorBoard adds <= {TARGET_SHUTDOWN_COST} s to its kernel's shutdown, every chapter",
+         all(framed_s - plain <= TARGET_SHUTDOWN_COST for plain, framed_s in shutdowns.values())),
     ]
     text = table(rows)
     verdict = "\n".join(f"- [{'x' if ok else ' '}] {what}" for what, ok in checks)

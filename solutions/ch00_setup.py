@@ -1,18 +1,25 @@
 """Chapter 00's exercises, solved."""
 
-from helpers.board import event_files, make_writer
+from datetime import datetime
+
+from torch.utils.tensorboard import SummaryWriter
+
+from helpers.board import event_files
+from helpers.paths import course_dir
 
 
 def exercise_1() -> None:
     """setup/cube (step³) in a new run: TensorBoard's run selector lists both runs."""
-    with make_writer("00_setup") as writer:
+    run_dir = course_dir() / "runs" / "00_setup" / f"{datetime.now():%Y%m%d-%H%M%S}-cube"
+    with SummaryWriter(log_dir=run_dir) as writer:
         for step in range(10):
             writer.add_scalar("setup/cube", step**3, step)
 
 
 def exercise_2() -> None:
     """A write after close() opens a second event file in the same folder."""
-    writer = make_writer("00_setup")
+    run_dir = course_dir() / "runs" / "00_setup" / f"{datetime.now():%Y%m%d-%H%M%S}-reopened"
+    writer = SummaryWriter(log_dir=run_dir)
     writer.add_scalar("setup/reopened", 1.0, 0)
     writer.close()
     writer.add_scalar("setup/reopened", 2.0, 1)  # reopens: a second event file

@@ -46,7 +46,7 @@ def test_quick_benchmark_prints_and_records_every_measure(tmp_path):
                     "ratio: contended / quiet", "ratio: quiet cost of sharing"]:
         assert measure in text and measure in proc.stdout, measure
     assert "200 steps of 4 images" in text  # the baseline really ran, shortened
-    assert text.count("- [") == 7  # one line per target, met or not
+    assert text.count("- [") == 8  # one line per target, met or not
 
 
 def test_results_file_keeps_older_runs_below_the_newest(tmp_path):

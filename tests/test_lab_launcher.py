@@ -24,6 +24,7 @@ from coursetools.lab import (
     lab_env,
     main,
     parse_args,
+    settle_news,
 )
 
 pytestmark = pytest.mark.server
@@ -116,6 +117,13 @@ def test_main_copies_then_replaces_itself_with_jupyterlab(course, monkeypatch, c
     assert (course / "my-notebooks" / "01_write_images.ipynb").exists()
 
 
+def test_the_news_setting_goes_where_jupyterlab_reads_defaults(tmp_path):
+    path = settle_news(str(tmp_path))
+    assert path == tmp_path / "share/jupyter/lab/settings/overrides.d/pytorch-tensorboard-course.json"
+    assert json.loads(path.read_text())["@jupyterlab/apputils-extension:notification"] == {
+        "fetchNews": "false", "checkForUpdates": False}
+
+
 def test_main_without_chapters_says_what_to_do(tmp_path, capsys):
     assert main(["--course", str(tmp_path)]) == 2
     assert "--course" in capsys.readouterr().err
@@ -162,5 +170,8 @@ def test_a_real_jupyterlab_starts_on_the_course_root(course, tmp_path):
                                                                  "01_write_images.ipynb"]
         assert get("files/docs/screenshots/00_scalars.png").startswith(b"\x89PNG")
         assert copies_message(course) in lab.output()
+        # no "get notified about official Jupyter news?" prompt over the first chapter
+        notification = json.loads(get("lab/api/settings/@jupyterlab/apputils-extension:notification"))
+        assert notification["schema"]["properties"]["fetchNews"]["default"] == "false"
     finally:
         assert stop_lab(lab) is not None, "JupyterLab did not stop on SIGTERM"
