@@ -77,20 +77,35 @@ class CorruptDataError(RuntimeError):
     """A data file exists but is truncated or not an IDX file."""
 
 
-def make_transform(channels: int = 1) -> transforms.Compose:
+def check_channels(channels) -> None:
+    """Raise a clear `ValueError` unless ``channels`` is 1 (Fashion-MNIST) or 3 (CIFAR-10).
+
+    Example:
+        >>> check_channels(2)
+        Traceback (most recent call last):
+        ...
+        ValueError: channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got 2
+    """
+    if channels not in (1, 3) or isinstance(channels, bool):
+        raise ValueError(f"channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got {channels!r}")
+
+
+def make_transform(channels=1):
     """The tutorial's transform: to a tensor, then scale pixels from [0, 1] to [-1, 1].
+
+    Taught in chapter 01, which defines the same code (tests/test_one_source.py).
 
     Example:
         >>> make_transform(1)(__import__("PIL.Image").Image.new("L", (28, 28))).shape
         torch.Size([1, 28, 28])
     """
-    if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got {channels!r}")
-    from torchvision import transforms
+    from torchvision import transforms  # here, not at the top: importing it takes a second or two
 
-    return transforms.Compose(
-        [transforms.ToTensor(), transforms.Normalize((0.5,) * channels, (0.5,) * channels)]
-    )
+    check_channels(channels)  # 1 or 3, or a clear error
+    return transforms.Compose([
+        transforms.ToTensor(),  # a PIL image -> a C x H x W tensor of floats in [0, 1]
+        transforms.Normalize((0.5,) * channels, (0.5,) * channels),  # (x - 0.5) / 0.5: [-1, 1]
+    ])
 
 
 TUTORIAL = "tutorial"
@@ -295,22 +310,28 @@ def load_fashion_mnist(
 
 
 def load_cifar10(
-    train: bool = True, root: str | Path | None = None, download: bool = True
+    train: bool = True,
+    root: str | Path | None = None,
+    download: bool = True,
+    transform: transforms.Compose | str | None = TUTORIAL,
 ) -> datasets.CIFAR10:
-    """CIFAR-10 (3x32x32, ten classes) with the 3-channel tutorial transform; needs a download once.
+    """CIFAR-10 (3x32x32, ten classes), by default with the 3-channel tutorial transform;
+    needs a download once.
 
     Example:
         >>> load_cifar10(train=False)[0][0].shape  # doctest: +SKIP
         torch.Size([3, 32, 32])
     """
     root = Path(root) if root is not None else default_data_root()
+    if transform == TUTORIAL:
+        transform = make_transform(3)
+    if transform is not None:
+        check_transform(transform, 3, 32)
     from torchvision import datasets
 
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            return datasets.CIFAR10(
-                str(root), train=train, transform=make_transform(3), download=download
-            )
+            return datasets.CIFAR10(str(root), train=train, transform=transform, download=download)
     except (OSError, RuntimeError) as err:
         raise DataNotFoundError(
             f"CIFAR-10 is not in {root}/ and could not be downloaded ({err}). It has no offline "
@@ -331,9 +352,16 @@ IMAGE_SHAPES: dict[str, tuple[int, int]] = _PerDataset({"fashion-mnist": (1, 28)
 
 
 def load_dataset(
-    name: str, train: bool = True, root: str | Path | None = None
+    name: str,
+    train: bool = True,
+    root: str | Path | None = None,
+    transform: transforms.Compose | str | None = TUTORIAL,
 ) -> tuple[Dataset, tuple[str, ...]]:
     """The dataset switch of the notebooks: ``'fashion-mnist'`` or ``'cifar10'``, with class names.
+
+    torchvision's ``FashionMNIST(root, train=train, transform=transform)`` (or ``CIFAR10``),
+    its files found on this machine first (`ensure_fashion_mnist`); by default with the
+    tutorial's transform, `make_transform`.
 
     Example:
         >>> data, classes = load_dataset("fashion-mnist", train=False)  # doctest: +SKIP
@@ -345,9 +373,9 @@ def load_dataset(
     if root is not None and Path(root).is_file():
         raise NotADirectoryError(f"root {root} is a file: pass the folder the data goes in.")
     if name == "fashion-mnist":
-        return load_fashion_mnist(train=train, root=root), CLASSES
+        return load_fashion_mnist(train=train, root=root, transform=transform), CLASSES
     if name == "cifar10":
-        return load_cifar10(train=train, root=root), CIFAR10_CLASSES
+        return load_cifar10(train=train, root=root, transform=transform), CIFAR10_CLASSES
     raise ValueError(f"Unknown dataset {name!r}; choose one of {DATASETS}.")
 
 
@@ -502,22 +530,25 @@ def make_loader(
     )
 
 
-def select_n_random(
-    data: torch.Tensor | Sequence, labels: torch.Tensor | Sequence, n: int = 100, seed: int = 0
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` random pairs of (images, labels), the same ones for the same seed.
+def check_selection(data, labels, n, seed) -> None:
+    """Raise a clear error unless ``select_n_random`` can pick ``n`` of the ``data`` with
+    their ``labels``: tensors of the same length, 1 <= n <= len(data), a whole-number seed.
 
     Example:
-        >>> x, y = select_n_random(torch.zeros(50, 1, 28, 28), torch.arange(50), n=3)
-        >>> tuple(x.shape), y.tolist()
-        ((3, 1, 28, 28), [44, 39, 7])
+        >>> check_selection(torch.zeros(5, 1, 28, 28), torch.zeros(4), n=2, seed=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: 5 images but 4 labels: they must match.
     """
     if isinstance(data, Dataset):
         raise TypeError("select_n_random takes tensors, not a dataset: use "
                         "images, labels = to_tensors(dataset) first.")
     if isinstance(labels, list | tuple) and labels and isinstance(labels[0], str):
         class_indices(labels)  # names where class numbers belong: says how to convert them
-    data, labels = torch.as_tensor(data), torch.as_tensor(labels)
+    for name, value in (("data", data), ("labels", labels)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor, got a {type(value).__name__}: use "
+                            f"torch.as_tensor({name}).")
     if len(data) != len(labels):
         raise ValueError(f"{len(data)} images but {len(labels)} labels: they must match.")
     if isinstance(n, bool) or not isinstance(n, int):
@@ -526,5 +557,18 @@ def select_n_random(
         raise ValueError(f"n must be between 1 and the number of images ({len(data)}), got {n}.")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"seed must be a whole number, got {seed!r}")
-    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
-    return data[perm], labels[perm]
+
+
+def select_n_random(data, labels, n=100, seed=0):
+    """``n`` random images and their labels, the same ones for the same seed.
+
+    Taught in chapter 03, which defines the same code (tests/test_one_source.py).
+
+    Example:
+        >>> x, y = select_n_random(torch.zeros(50, 1, 28, 28), torch.arange(50), n=3)
+        >>> tuple(x.shape), y.tolist()
+        ((3, 1, 28, 28), [44, 39, 7])
+    """
+    check_selection(data, labels, n, seed)  # tensors of one length, 1 <= n <= len(data)
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
+    return data[perm[:n]], labels[perm[:n]]  # pick n, rather than shuffling all the images first

@@ -18,16 +18,51 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def _size_after_convs(image_size: int) -> int:
-    """Side length after conv(5) -> pool(2) -> conv(5) -> pool(2)."""
-    return ((image_size - 4) // 2 - 4) // 2
+def check_sizes(in_channels, image_size, num_classes) -> None:
+    """Raise a clear error unless `Net` can be built for these sizes: whole numbers >= 1,
+    and images of at least 16 x 16 pixels (two 5 x 5 convolutions and two poolings).
+
+    Example:
+        >>> check_sizes(1, 12, 10)
+        Traceback (most recent call last):
+        ...
+        ValueError: image_size must be at least 16 for this network, got 12
+    """
+    for name, value in (("in_channels", in_channels), ("image_size", image_size),
+                        ("num_classes", num_classes)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise TypeError(f"{name} must be a whole number >= 1, got {value!r}: for a "
+                            "dataset's images use Net(*IMAGE_SHAPES[DATASET]).")
+    if image_size < 16:
+        raise ValueError(f"image_size must be at least 16 for this network, got {image_size}")
+
+
+def check_input(net: nn.Module, x: torch.Tensor) -> None:
+    """Raise a clear `ValueError` unless ``x`` is a batch ``net`` was built for: shape
+    ``(N, *net.input_shape)`` and the dtype of its weights. Skipped while ``add_graph``
+    traces the model, which records every operation, checks included.
+
+    Example:
+        >>> check_input(Net(), torch.zeros(2, 1, 28, 28, dtype=torch.float64))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: The images are torch.float64 but the model is torch.float32: ...
+    """
+    if torch.jit.is_tracing():
+        return
+    check_batch(x, net.input_shape)
+    dtype = next(net.parameters()).dtype
+    if x.dtype != dtype:
+        raise ValueError(f"The images are {x.dtype} but the model is {dtype}: convert them with "
+                         f"images.to({dtype}) (numpy makes float64 by default).")
 
 
 class Net(nn.Module):
     """Two conv layers and three linear layers, as in the PyTorch TensorBoard tutorial.
 
     The size of the flattened features is derived from ``image_size`` (16*4*4 for
-    Fashion-MNIST, 16*5*5 for CIFAR-10), so the same class serves both datasets.
+    Fashion-MNIST, 16*5*5 for CIFAR-10), so the same class serves both datasets. Taught in
+    chapter 02, which defines the same code (tests/test_one_source.py).
 
     Example:
         >>> net = Net()
@@ -35,37 +70,27 @@ class Net(nn.Module):
         44426
     """
 
-    def __init__(self, in_channels: int = 1, image_size: int = 28, num_classes: int = 10) -> None:
+    def __init__(self, in_channels=1, image_size=28, num_classes=10):
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("image_size", image_size),
-                            ("num_classes", num_classes)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise TypeError(f"{name} must be a whole number >= 1, got {value!r}: for a "
-                                "dataset's images use Net(*IMAGE_SHAPES[DATASET]).")
-        side = _size_after_convs(image_size)
-        if side < 1:
-            raise ValueError(f"image_size must be at least 16 for this network, got {image_size}")
+        check_sizes(in_channels, image_size, num_classes)  # whole numbers, images >= 16x16
         self.input_shape = (in_channels, image_size, image_size)
         self.conv1 = nn.Conv2d(in_channels, 6, 5)
         self.pool = nn.MaxPool2d(2, 2)
         self.conv2 = nn.Conv2d(6, 16, 5)
+        side = ((image_size - 4) // 2 - 4) // 2  # conv 5x5, pool 2, conv 5x5, pool 2: 28 -> 4
         self.fc1 = nn.Linear(16 * side * side, 120)
         self.fc2 = nn.Linear(120, 84)
         self.fc3 = nn.Linear(84, num_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not torch.jit.is_tracing():
-            check_batch(x, self.input_shape)
-            if x.dtype != self.conv1.weight.dtype:
-                raise ValueError(f"The images are {x.dtype} but the model is "
-                                 f"{self.conv1.weight.dtype}: convert them with "
-                                 f"images.to({self.conv1.weight.dtype}) (numpy makes float64 by default).")
+    def forward(self, x):
+        check_input(self, x)  # a batch N x C x H x W as built for, or a clear error
         x = self.pool(F.relu(self.conv1(x)))
         x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
+        x = torch.flatten(x, 1)  # the tutorial's x.view(-1, 16 * 4 * 4), for any batch and size
         x = F.relu(self.fc1(x))
         x = F.relu(self.fc2(x))
-        return self.fc3(x)
+        x = self.fc3(x)
+        return x
 
 
 def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
