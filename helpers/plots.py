@@ -17,7 +17,6 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import nn
 
@@ -25,24 +24,22 @@ from helpers.data import check_class_names, normalise_pixels
 from helpers.model import check_batch, class_indices, device_of, evaluating
 
 
-def matplotlib_imshow(img: torch.Tensor, one_channel: bool = False, ax: Axes | None = None) -> Axes:
-    """Show one normalised image (C x H x W, values in [-1, 1]) on ``ax``; return the axes.
-
-    ``one_channel=True`` averages the channels and draws in grey, as the tutorial does
-    for Fashion-MNIST. Works for tensors on any device; raw pixels (uint8, 0..255, or a
-    PIL image) are shown as they are.
+def check_image(img, one_channel: bool = False) -> torch.Tensor:
+    """One image as `matplotlib_imshow` draws it: a float tensor (C, H, W), normalised to
+    [-1, 1], or a clear error. Raw pixels (uint8, 0..255, or a PIL image) are
+    normalised first; a 2-D image gets its channel dimension.
 
     Example:
-        >>> ax = matplotlib_imshow(torch.zeros(1, 28, 28), one_channel=True)
-        >>> ax.images[0].get_array().shape
-        (28, 28)
+        >>> check_image(torch.zeros(2, 1, 28, 28))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: matplotlib_imshow expects one image of shape (C, H, W) or (H, W), got (2, 1, 28, 28). ...
     """
     if hasattr(img, "getbands"):  # a PIL image: raw pixels, channels last
         img = torch.as_tensor(np.array(img))
         img = img.permute(2, 0, 1) if img.dim() == 3 else img
-    img = torch.as_tensor(img).detach().cpu()
-    raw = img.dtype == torch.uint8  # pixels 0..255, not normalised
-    img = normalise_pixels(img) if raw else img.float()
+    img = torch.as_tensor(img)
+    img = normalise_pixels(img) if img.dtype == torch.uint8 else img.float()
     if img.dim() == 2:
         img = img.unsqueeze(0)
     if img.dim() != 3:
@@ -56,22 +53,42 @@ def matplotlib_imshow(img: torch.Tensor, one_channel: bool = False, ax: Axes | N
             + ("move the channels first with img.permute(2, 0, 1)." if img.shape[-1] == 3
                else "pass one_channel=True for grey images.")
         )
+    return img
+
+
+def matplotlib_imshow(img, one_channel=False, ax=None):
+    """Show one normalised image (C x H x W, values in [-1, 1]) on ``ax``; return the axes.
+
+    ``one_channel=True`` averages the channels and draws in grey, as the tutorial does
+    for Fashion-MNIST. Works for tensors on any device; raw pixels (uint8, 0..255, or a
+    PIL image) are shown as they are. Taught in chapter 01, which defines the same code
+    (tests/test_one_source.py).
+
+    Example:
+        >>> ax = matplotlib_imshow(torch.zeros(1, 28, 28), one_channel=True)
+        >>> ax.images[0].get_array().shape
+        (28, 28)
+    """
+    img = check_image(img, one_channel).detach().cpu()  # one C x H x W image, where numpy can read it
     if ax is None:
-        ax = Figure(figsize=(4, 4)).add_subplot()
-    img = (img / 2 + 0.5).clamp(0, 1)  # undo Normalize(0.5, 0.5)
+        ax = Figure(figsize=(4, 4)).add_subplot()  # a figure of its own, not pyplot's current one
+    img = (img / 2 + 0.5).clamp(0, 1)  # unnormalize: [-1, 1] back to [0, 1]
     if one_channel:
         ax.imshow(img.mean(dim=0).numpy(), cmap="Greys")
     else:
-        ax.imshow(img.permute(1, 2, 0).numpy())
+        ax.imshow(img.permute(1, 2, 0).numpy())  # matplotlib wants H x W x C
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
 
 
-def images_to_probs(net: nn.Module, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted class and its probability for each image, computed in eval mode without gradients.
+def images_to_probs(net: nn.Module, images: torch.Tensor):
+    """The model's predicted class and its probability for each image, as numpy arrays.
 
-    The images are moved to the model's device; the results come back as numpy arrays.
+    The tutorial's function, fixed: the model runs in eval mode without gradients (and goes
+    back to the mode it was in), the images move to the model's device, one softmax serves
+    the whole batch, and the results come back through ``.detach().cpu()``, so any batch
+    size works, on any device.
 
     Example:
         >>> from helpers.model import Net
@@ -79,15 +96,13 @@ def images_to_probs(net: nn.Module, images: torch.Tensor) -> tuple[np.ndarray, n
         >>> preds.shape, probs.shape
         ((3,), (3,))
     """
-    net_shape = getattr(net, "input_shape", None)
-    if net_shape is not None:
-        check_batch(images, net_shape)
-    elif images.dim() != 4:
-        raise ValueError(f"Expected a batch of images (N, C, H, W), got {tuple(images.shape)}.")
-    with evaluating(net):
-        probs = F.softmax(net(images.to(device_of(net))), dim=1)
-        top_probs, preds = probs.max(dim=1)
-    return preds.detach().cpu().numpy(), top_probs.detach().cpu().numpy()
+    was_training = net.training
+    net.eval()  # inference mode: dropout off, batch norm uses what it learned
+    with torch.no_grad():  # no graph for a backward pass that never comes
+        outputs = net(images.to(next(net.parameters()).device))
+    net.train(was_training)  # back to the mode the model was in
+    probs, preds = F.softmax(outputs, dim=1).max(dim=1)  # one softmax for the whole batch
+    return preds.detach().cpu().numpy(), probs.detach().cpu().numpy()  # numpy needs CPU tensors
 
 
 def grid_shape(n: int, max_cols: int = 4) -> tuple[int, int]:
@@ -124,19 +139,50 @@ def check_classes_cover(net: nn.Module, images: torch.Tensor, classes: Sequence[
                          "returns.")
 
 
-def plot_classes_preds(
-    net: nn.Module,
-    images: torch.Tensor,
-    labels: torch.Tensor | Sequence[int],
-    classes: Sequence[str],
-    max_cols: int = 2,
-) -> Figure:
-    """A "predictions vs. actuals" figure: each image titled with the prediction, its
+def check_figure_inputs(net: nn.Module, images: torch.Tensor, labels, classes: Sequence[str],
+                        max_cols: int = 2) -> None:
+    """Raise a clear `ValueError` unless `plot_classes_preds` can draw ``images`` with
+    ``labels``: a non-empty batch the model takes, one class number per image, within
+    ``classes``, a name for every output of the model, and ``max_cols`` >= 1.
+
+    Example:
+        >>> from helpers.model import Net
+        >>> check_figure_inputs(Net(), torch.zeros(3, 1, 28, 28), [0, 1], ["a"] * 10)
+        Traceback (most recent call last):
+        ...
+        ValueError: 3 images but 2 labels: they must match.
+    """
+    if len(images) == 0:
+        raise ValueError("No images to plot: the batch is empty; check the slice that made it.")
+    net_shape = getattr(net, "input_shape", None)
+    if net_shape is not None:
+        check_batch(images, net_shape)
+    elif images.dim() != 4:
+        raise ValueError(f"Expected a batch of images (N, C, H, W), got {tuple(images.shape)}: "
+                         "a single image needs a batch dimension, image.unsqueeze(0).")
+    labels = class_indices(labels).detach().cpu()
+    if len(labels) != len(images):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
+    if labels.min() < 0 or labels.max() >= len(classes):
+        raise ValueError(
+            f"Labels must be between 0 and {len(classes) - 1} (one per class name), "
+            f"got values from {int(labels.min())} to {int(labels.max())}."
+        )
+    check_class_names(classes, images.shape[1])
+    if not isinstance(max_cols, int) or isinstance(max_cols, bool) or max_cols < 1:
+        raise ValueError(f"max_cols must be a whole number >= 1, got {max_cols!r}")
+    check_classes_cover(net, images[:1], classes)
+
+
+def plot_classes_preds(net: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                       classes: Sequence[str], max_cols: int = 2) -> Figure:
+    """A "predictions vs. actuals" figure: each image titled with the model's guess, its
     probability and the true label, green when right and red when wrong.
 
-    Any batch size from 1 up works, at most ``max_cols`` images per row, each 175 x 210
-    pixels: TensorBoard's Images tab shows a figure in a card about 350 pixels wide, so two
-    per row keep the captions readable. The model's train/eval mode is left as it was.
+    The tutorial's function, fixed: any number of images (the tutorial draws exactly 4),
+    ``max_cols`` per row, each 175 x 210 pixels (the tutorial's 12 x 48 inches is a tall,
+    mostly empty picture; TensorBoard shows a figure about 350 pixels wide, so two per row
+    keep the captions readable), the class names passed in, and tensors on any device.
 
     Example:
         >>> from helpers.model import Net
@@ -145,20 +191,18 @@ def plot_classes_preds(
         >>> [int(v) for v in fig.get_size_inches() * fig.dpi]  # width, height in pixels
         [175, 210]
     """
-    if len(images) == 0:
-        raise ValueError("No images to plot: the batch is empty; check the slice that made it.")
-    labels = class_indices(labels).detach().cpu()
-    if len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
-    if len(labels) and (labels.min() < 0 or labels.max() >= len(classes)):
-        raise ValueError(
-            f"Labels must be between 0 and {len(classes) - 1} (one per class name), "
-            f"got values from {int(labels.min())} to {int(labels.max())}."
-        )
-    check_class_names(classes, images.shape[1])
+    check_figure_inputs(net, images, labels, classes, max_cols)  # a clear message for wrong input
     preds, probs = images_to_probs(net, images)
-    check_classes_cover(net, images[:1], classes)
-    return plot_predictions(images, preds, probs, labels, classes, max_cols)
+    images, labels = images.detach().cpu(), torch.as_tensor(labels).cpu().numpy()
+    cols = min(len(images), max_cols)
+    rows = math.ceil(len(images) / cols)
+    fig = Figure(figsize=(1.75 * cols, 2.1 * rows), dpi=100, layout="constrained")  # in inches
+    for i in range(len(images)):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        matplotlib_imshow(images[i], one_channel=images.shape[1] == 1, ax=ax)
+        ax.set_title(f"{classes[preds[i]]}, {probs[i]:.1%}\n(label: {classes[labels[i]]})",
+                     color="green" if preds[i] == labels[i] else "red", fontsize=9)
+    return fig
 
 
 def plot_predictions(images: torch.Tensor, preds, probs, labels, classes: Sequence[str],
