@@ -1,54 +1,36 @@
-"""Data-parallel training of the course's `Net` with ``torch.distributed``; only rank 0 logs.
+"""What chapter 07's training script needs besides its own logic: options, checks, messages.
 
-Launch it with ``torchrun``: one process per CPU core or GPU, here two on the CPU::
-
-    torchrun --nnodes=1 --nproc-per-node=2 --rdzv-backend=c10d \\
-        --rdzv-endpoint=127.0.0.1:29400 -m helpers.distributed --run-dir runs/07_distributed
-
-Each process trains a replica of the model on its own slice of the data;
-`DistributedDataParallel` averages the gradients, so the replicas stay identical. Losses
-and counts are summed over all processes before rank 0, and only rank 0, writes them.
-The backend is ``nccl`` with a GPU per process, else ``gloo``. Started without ``torchrun``
-it trains as a single process.
+The script itself (``train_ddp.py``, written by the chapter) sets up the process group,
+wraps the model in `DistributedDataParallel`, all-reduces the numbers and lets rank 0 log
+them. This module holds what would distract there: a free port and the environment for a
+job on this machine only, the script's options, each process's device, the data, equal
+slices, and one clear line instead of a traceback (or a hang) when a job is started wrongly.
 
 Example:
-    >>> torchrun_command(2, ["--epochs", "1"], port=29400)[-4:]
-    ['-m', 'helpers.distributed', '--epochs', '1']
+    >>> loopback_env()["OMP_NUM_THREADS"]
+    '1'
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import sys
-from contextlib import nullcontext
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import TextIO
 
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel
-from torch.utils.tensorboard import SummaryWriter
 
-from helpers.board import LogDirError, new_run_dir
-from helpers.data import (
-    CorruptDataError,
-    DataNotFoundError,
-    ensure_fashion_mnist,
-    load_tensors,
-    make_loader,
-    select_n_random,
-)
-from helpers.model import Net
-from helpers.train import evaluate
+from helpers.data import CorruptDataError, DataNotFoundError, ensure_fashion_mnist
+from helpers.paths import course_dir
 
-
-class JoinError(RuntimeError):
-    """The processes of a job did not all start, or lost each other."""
-
+TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
+"""What ``torchrun`` tells each process it starts, in its environment."""
 
 
 def free_port() -> int:
@@ -62,50 +44,29 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
-def torchrun_command(nproc: int, script_args: list[str], port: int | None = None) -> list[str]:
-    """The ``torchrun`` command line that starts ``nproc`` processes of this module on this machine.
-
-    It runs ``python -m torch.distributed.run``, which is ``torchrun`` for the Python that
-    runs this code, with the rendezvous on 127.0.0.1 (``port``: a free one if None).
-
-    Example:
-        >>> for arg in torchrun_command(2, [], port=29400)[3:]:
-        ...     print(arg)
-        --nnodes=1
-        --nproc-per-node=2
-        --rdzv-backend=c10d
-        --rdzv-endpoint=127.0.0.1:29400
-        -m
-        helpers.distributed
-    """
-    if isinstance(script_args, str):
-        raise TypeError(f"Pass the script's arguments as a list, e.g. {script_args.split()!r}.")
-    if not isinstance(nproc, int) or nproc < 1:
-        raise ValueError(f"nproc must be a whole number >= 1 (processes to start), got {nproc!r}.")
-    if port is not None and (isinstance(port, bool) or not isinstance(port, int)
-                             or not 1024 <= port <= 65535):
-        raise ValueError(f"port must be a whole number from 1024 to 65535, got {port!r}; "
-                         "leave it out for a free one.")
-    port = port if port is not None else free_port()
-    return [sys.executable, "-m", "torch.distributed.run", "--nnodes=1",
-            f"--nproc-per-node={nproc}", "--rdzv-backend=c10d",
-            f"--rdzv-endpoint=127.0.0.1:{port}", "-m", "helpers.distributed", *script_args]
-
 
 def loopback_env(threads_per_process: int = 1) -> dict[str, str]:
-    """Environment for a run on this machine only: gloo talks over the loopback interface,
+    """Environment for a job on this machine only: gloo talks over the loopback interface,
     and each process uses ``threads_per_process`` threads so N processes share N cores.
 
     Example:
         >>> loopback_env()["OMP_NUM_THREADS"]
         '1'
     """
+    if not isinstance(threads_per_process, int) or threads_per_process < 1:
+        raise ValueError(f"threads_per_process must be a whole number >= 1, got {threads_per_process!r}.")
     env = dict(os.environ, OMP_NUM_THREADS=str(threads_per_process))
     if sys.platform.startswith("linux"):
         env["GLOO_SOCKET_IFNAME"] = "lo"
     elif sys.platform == "darwin":
         env["GLOO_SOCKET_IFNAME"] = "lo0"
     return env
+
+
+def _uneven(images: int, world_size: int) -> str:
+    return (f"{images} training images cannot be split evenly over {world_size} processes, "
+            "and uneven slices would leave one process waiting for the others forever. "
+            f"Use a multiple of {world_size}, e.g. --train-size {images // world_size * world_size}.")
 
 
 def shard(images: torch.Tensor, labels: torch.Tensor, rank: int, world_size: int
@@ -122,35 +83,24 @@ def shard(images: torch.Tensor, labels: torch.Tensor, rank: int, world_size: int
         [5, 6, 7, 8, 9]
     """
     if len(images) % world_size:
-        raise ValueError(
-            f"{len(images)} training images cannot be split evenly over {world_size} processes, "
-            "and uneven slices would leave one process waiting for the others forever. "
-            f"Use a multiple of {world_size}, "
-            f"e.g. --train-size {len(images) // world_size * world_size}."
-        )
+        raise ValueError(_uneven(len(images), world_size))
     per_rank = len(images) // world_size
     part = slice(rank * per_rank, (rank + 1) * per_rank)
     return images[part], labels[part]
 
 
-def say(line: str, stream: TextIO | None = None) -> None:
-    """Print ``line`` in a single write, so the lines of processes that share one terminal
-    or pipe never run into each other.
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The training script's options, checked (``--help`` lists them).
 
     Example:
-        >>> say("rank 0 of 2: ready")
-        rank 0 of 2: ready
+        >>> parse_args(["--epochs", "1"]).epochs
+        1
     """
-    stream = stream or sys.stdout
-    stream.write(line + "\n")
-    stream.flush()
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m helpers.distributed",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Train the tutorial's Net on Fashion-MNIST in several processes; "
+                    "rank 0 writes the TensorBoard run.")
     parser.add_argument("--run-dir", type=Path, default=None,
-                        help="where rank 0 writes the run (default: runs/07_distributed-<time>)")
+                        help="where rank 0 writes the run (default: runs/07_distributed/<time>)")
     parser.add_argument("--train-size", type=int, default=8000,
                         help="training images in all, split evenly over the processes")
     parser.add_argument("--test-size", type=int, default=2000, help="test images")
@@ -173,129 +123,104 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--timeout must be positive")
     if not args.lr > 0:
         parser.error(f"--lr must be a positive learning rate, e.g. 3e-3, got {args.lr:g}")
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))  # checked before anyone waits for anyone
+    if args.train_size % world_size:
+        parser.error(_uneven(args.train_size, world_size))
+    if args.run_dir is None:
+        args.run_dir = course_dir() / "runs" / "07_distributed" / f"{datetime.now():%Y%m%d-%H%M%S}"
     return args
 
 
-def open_writer(run_dir: Path | None) -> SummaryWriter:
-    """Rank 0's writer: a new run directory, or ``run_dir``, which must be empty or new."""
-    if run_dir is None:
-        return SummaryWriter(str(new_run_dir("07_distributed")))
+def process_device() -> torch.device:
+    """This process's GPU (number ``LOCAL_RANK``) when every process on this machine has one,
+    else the CPU, said once by local rank 0 when there are GPUs but too few.
+
+    Example:
+        >>> process_device()  # doctest: +SKIP
+        device(type='cpu')
+    """
+    processes_here = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if gpus and gpus < processes_here:
+        if local_rank == 0:
+            print(f"{processes_here} processes but {gpus} GPU(s) here: training on the CPU "
+                  "(one process per GPU: --nproc-per-node=gpu).", flush=True)
+        return torch.device("cpu")
+    if not gpus:
+        return torch.device("cpu")
+    device = torch.device(f"cuda:{local_rank}")
+    torch.cuda.set_device(device)
+    return device
+
+
+def ready_data() -> None:
+    """Make Fashion-MNIST ready from the course's data folder or a local copy, never by a
+    download (one process per machine calls it), or say how to make it ready.
+
+    Example:
+        >>> ready_data()  # doctest: +SKIP
+    """
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        if any(run_dir.iterdir()):
-            raise LogDirError(f"{run_dir} already holds files: give each run a new directory.")
-        return SummaryWriter(str(run_dir))
-    except LogDirError:
-        raise
-    except OSError as err:
-        raise LogDirError(
-            f"Cannot write TensorBoard runs to {run_dir}: {err.strerror or err}. "
-            "Pass --run-dir with a folder you can write to."
+        ensure_fashion_mnist(download=False)
+    except DataNotFoundError as err:
+        raise DataNotFoundError(
+            f"{err}\nMake the data ready before training: "
+            'python -c "from helpers.data import ensure_fashion_mnist; ensure_fashion_mnist()"'
         ) from None
 
 
-def train(args: argparse.Namespace, rank: int, world_size: int, device: torch.device) -> None:
-    """Train one replica on this rank's slice; rank 0 logs numbers summed over all ranks."""
-    if int(os.environ.get("LOCAL_RANK", "0")) == 0:  # one process per machine unpacks the data
-        try:
-            ensure_fashion_mnist(download=False)
-        except DataNotFoundError as err:
-            raise DataNotFoundError(
-                f"{err}\nMake the data ready before training: "
-                'python -c "from helpers.data import ensure_fashion_mnist; ensure_fashion_mnist()"'
-            ) from None
-    dist.barrier()  # the others wait until it is there
-    (images, labels), _ = load_tensors("fashion-mnist", train=True, download=False)
-    images, labels = select_n_random(images, labels, n=args.train_size, seed=args.seed)
-    my_images, my_labels = shard(images, labels, rank, world_size)
-    (test_images, test_labels), _ = load_tensors("fashion-mnist", train=False, download=False)
-    if args.test_size > len(test_images):
-        raise ValueError(f"--test-size {args.test_size} is more than the "
-                         f"{len(test_images)} test images.")
-    mine = slice(rank, args.test_size, world_size)  # every world_size-th test image
-    my_test = (test_images[mine], test_labels[mine])
-
-    torch.manual_seed(args.seed)  # the same initial weights everywhere (DDP broadcasts rank 0's)
-    model = DistributedDataParallel(Net().to(device))
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    loader = make_loader((my_images.to(device), my_labels.to(device)), args.batch_size,
-                         seed=args.seed + rank)
-
-    # Only rank 0 opens a writer; the others never touch the run directory.
-    with open_writer(args.run_dir) if rank == 0 else nullcontext() as writer:
-        if writer is not None:
-            writer.add_text("setup", f"{world_size} processes ({dist.get_backend()}), "
-                            f"{len(my_images)} training images and batches of "
-                            f"{args.batch_size} each")
-        step, seen = 0, 0
-        totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, images
-        for _ in range(args.epochs):
-            for i, (x, y) in enumerate(loader, 1):
-                optimizer.zero_grad()
-                outputs = model(x)
-                loss = F.cross_entropy(outputs, y)
-                loss.backward()  # DDP all-reduces the gradients here: every replica gets the mean
-                optimizer.step()
-                step += 1
-                totals += torch.tensor([loss.item() * len(y), (outputs.argmax(1) == y).sum().item(),
-                                        len(y)], dtype=torch.float64, device=device)
-                if step % args.log_every == 0 or i == len(loader):  # the same steps on every rank
-                    dist.all_reduce(totals)  # sum over ranks: the numbers describe all of them
-                    seen += int(totals[2])
-                    if writer is not None:
-                        writer.add_scalar("training loss", (totals[0] / totals[2]).item(), step)
-                        writer.add_scalar("training accuracy", (totals[1] / totals[2]).item(), step)
-                        writer.add_scalar("images seen", seen, step)
-                        writer.flush()
-                    totals.zero_()
-            correct = torch.tensor([evaluate(model.module, my_test) * len(my_test[1]),
-                                    len(my_test[1])], dtype=torch.float64, device=device)
-            dist.all_reduce(correct)  # correct answers and test images of all ranks
-            if writer is not None:
-                writer.add_scalar("test accuracy", (correct[0] / correct[1]).item(), step)
-                writer.flush()
-    say(f"rank {rank} of {world_size}: {len(my_images) * args.epochs} images in {step} steps")
-    if rank == 0:
-        say(f"rank 0 wrote {seen:,} images seen in all to {args.run_dir or writer.log_dir}")
+def _within(path: str | os.PathLike | None, folder: Path) -> bool:
+    if not path:
+        return False
+    path, folder = Path(path).absolute(), folder.absolute()
+    return path == folder or folder.is_relative_to(path) or path.is_relative_to(folder)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one process of the job: join the others, train, leave. Returns the exit code."""
-    args = parse_args(argv)
-    if "RANK" not in os.environ:  # started without torchrun: a job of one process
-        say("Not started by torchrun: training as a single process.")
-        os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0",
-                          MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()))
-    rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-    processes_here = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
-    cuda = torch.cuda.is_available() and torch.cuda.device_count() >= processes_here
-    if torch.cuda.is_available() and not cuda and rank == 0:
-        say(f"{processes_here} processes but {torch.cuda.device_count()} GPU(s) here: "
-              "training on the CPU (one process per GPU: --nproc-per-node=gpu).")
-    device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if cuda else "cpu")
+def _what_went_wrong(err: BaseException, args: argparse.Namespace, started: bool) -> str | None:
+    """One line for a failure a learner can fix, or None for a bug to show in full."""
+    if isinstance(err, KeyError) and err.args and err.args[0] in TORCHRUN_VARIABLES:
+        return (f"{err.args[0]} is not set: start this script with torchrun, which starts every "
+                "process and tells each its rank, e.g. torchrun --nproc-per-node=2 "
+                f"{Path(sys.argv[0]).name}")
+    lost = started and isinstance(err, RuntimeError) and any(
+        word in str(err).lower() for word in ("peer", "gloo", "nccl"))  # a partner has gone
+    if isinstance(err, dist.DistError) or lost:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = re.sub(r"^\[[^\]]*\] ", "", first).split(". ")[0]  # no gloo source line, one sentence
+        if not started:
+            others = int(os.environ.get("WORLD_SIZE", "2")) - 1
+            return (f"the other {others} process(es) did not join within {args.timeout:g} s "
+                    f"({first}). Start all of them together with torchrun, "
+                    f"e.g. torchrun --nproc-per-node=2 {Path(sys.argv[0]).name}")
+        return f"the processes lost each other ({first}): did another one stop? Its message says why."
+    if isinstance(err, OSError) and _within(getattr(err, "filename", None), args.run_dir):
+        return (f"Cannot write TensorBoard runs to {args.run_dir}: {err.strerror or err}. "
+                "Pass --run-dir with a folder you can write to.")
+    if isinstance(err, ValueError | DataNotFoundError | CorruptDataError):
+        return str(err)
+    return None
+
+
+@contextmanager
+def explained_failures(args: argparse.Namespace) -> Iterator[None]:
+    """Around a training script's ``main``: a job started wrongly ends this process with one
+    line on stderr saying what to do (exit code 1), never a hang or a page of traceback;
+    the process group is closed on the way out.
+
+    Example:
+        >>> with explained_failures(parse_args([])):  # doctest: +SKIP
+        ...     main(args)
+    """
     try:
-        shard(torch.zeros(args.train_size), torch.zeros(args.train_size), rank, world_size)
-        if cuda:
-            torch.cuda.set_device(device)
-        try:
-            dist.init_process_group("nccl" if cuda else "gloo",
-                                    timeout=timedelta(seconds=args.timeout))
-        except dist.DistError as err:
-            raise JoinError(
-                f"the other {world_size - 1} process(es) did not join within {args.timeout:g} s "
-                f"({str(err).splitlines()[0]}). Start all of them together with torchrun, "
-                "e.g. torchrun --nproc-per-node=2 -m helpers.distributed"
-            ) from None
-        try:
-            train(args, rank, world_size, device)
-        finally:
+        yield
+    except Exception as err:
+        message = _what_went_wrong(err, args, started=dist.is_initialized())
+        if dist.is_initialized():
             dist.destroy_process_group()
-    except (ValueError, JoinError, dist.DistError, LogDirError, DataNotFoundError,
-            CorruptDataError) as err:
-        say(f"rank {rank}: error: {err}", sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        if message is None:
+            raise
+        rank = os.environ.get("RANK", "?")
+        sys.stderr.write(f"rank {rank}: error: {message}\n")
+        sys.stderr.flush()
+        sys.exit(1)
