@@ -1,14 +1,15 @@
 """Broken training runs for chapter 08, and how each fault shows in TensorBoard.
 
-Every run trains the tutorial's `Net` for a few dozen steps with one classic fault
-(or none), logging what a learner needs to spot it: the losses and accuracies
-(Scalars), the inputs, activations, weights and gradients (Histograms) and a batch
-with its labels (Images). `diagnose` reads a run back from its event files and
-names its fault with the numbers that show it.
+Chapter 08 trains the tutorial's `Net` once per fault in `FAULTS` with a function of its
+own, which logs the losses and accuracies (Scalars), the inputs, activations, weights and
+gradients (Histograms) and a batch with its labels (Images). Only the faults are hidden
+here: `break_training` makes them, `mystery_faults` gives the order of the chapter's runs.
+`diagnose` reads a run back from its event files and names its fault with the numbers that
+show it; `check_diagnoses` says which of a learner's answers are right.
 
 Example:
-    >>> train_run("runs/08_debugging/demo/run_1", "overfitting", train, test)  # doctest: +SKIP
-    >>> diagnose("runs/08_debugging/demo/run_1")[0]  # doctest: +SKIP
+    >>> optimizer, train, test = break_training("overfitting", net, train, test)  # doctest: +SKIP
+    >>> diagnose("runs/08_debugging/20261125-101500/run_1")[0]  # doctest: +SKIP
     'overfitting'
 """
 
@@ -19,14 +20,9 @@ import random
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-from torch.utils.tensorboard import SummaryWriter
+from torch import nn
 
 from helpers.board import format_table, load_run, run_folder
-from helpers.compare import add_histograms, loss_and_accuracy
-from helpers.data import CLASSES, make_loader
-from helpers.model import Net
-from helpers.plots import plot_classes_preds
 
 FAULTS: dict[str, str] = {
     "divergence": "Scalars: loss/train shoots up to huge values or turns NaN (triangles "
@@ -58,7 +54,7 @@ def mystery_faults(seed: int = 0) -> list[str]:
     return faults
 
 
-def break_training(fault: str, net: Net, train_data: Data,
+def break_training(fault: str, net: nn.Module, train_data: Data,
                    test_data: Data) -> tuple[torch.optim.Optimizer, Data, Data]:
     """Apply ``fault`` to a fresh ``net`` and its data; return the optimizer and the training
     and test data as the broken pipeline gives them.
@@ -66,6 +62,8 @@ def break_training(fault: str, net: Net, train_data: Data,
     Example:
         >>> optimizer, train, test = break_training("dead layer", Net(), train, test)  # doctest: +SKIP
     """
+    if fault not in FAULTS:
+        raise ValueError(f"Unknown fault {fault!r}; choose one of {list(FAULTS)}.")
     (images, labels), (test_images, test_labels) = train_data, test_data
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     if fault == "divergence":
@@ -82,84 +80,12 @@ def break_training(fault: str, net: Net, train_data: Data,
     return optimizer, (images, labels), (test_images, test_labels)
 
 
-def train_run(run_dir: str | Path, fault: str, train_data: Data, test_data: Data,
-              steps: int = 60, batch_size: int = 64, log_every: int = 20,
-              lr: float | None = None) -> None:
-    """Train a seeded `Net` for ``steps`` steps with ``fault`` (one of `FAULTS`) into ``run_dir``.
-
-    Logs after the first step and every ``log_every`` steps: ``loss/train`` and
-    ``accuracy/train`` (means since the last point), ``loss/test``, ``accuracy/test``, and
-    histograms of the ``inputs``, ``activations/fc1``, ``weights/fc1`` and the gradients of
-    conv1 and fc1; at the end, a figure of four training images with their labels and the
-    model's predictions. ``lr`` replaces the fault's learning rate (to heal a run).
-
-    Example:
-        >>> train_run("runs/08_debugging/demo/run_1", "healthy", train, test)  # doctest: +SKIP
-    """
-    if fault not in FAULTS:
-        raise ValueError(f"Unknown fault {fault!r}; choose one of {list(FAULTS)}.")
-    torch.manual_seed(0)
-    net = Net().to(memory_format=torch.channels_last)  # faster on a CPU, as in chapter 04
-    optimizer, train_data, test_data = break_training(fault, net, train_data, test_data)
-    if lr is not None:
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-    seen: list[torch.Tensor] = []
-    hook = net.fc1.register_forward_hook(lambda _m, _i, out: seen.append(F.relu(out).detach()))
-    with SummaryWriter(str(run_dir)) as writer:
-        step, total, correct, count = 0, 0.0, 0, 0
-        while step < steps:
-            for images, labels in make_loader(train_data, batch_size=batch_size, seed=step):
-                seen.clear()
-                optimizer.zero_grad()
-                outputs = net(images)
-                loss = F.cross_entropy(outputs, labels)
-                loss.backward()
-                optimizer.step()
-                step += 1
-                total += loss.item() * len(labels)
-                correct += (outputs.argmax(1) == labels).sum().item()
-                count += len(labels)
-                if step == 1 or step % log_every == 0 or step == steps:
-                    writer.add_scalar("loss/train", total / count, step)
-                    writer.add_scalar("accuracy/train", correct / count, step)
-                    test_loss, test_accuracy = loss_and_accuracy(net, test_data)
-                    writer.add_scalar("loss/test", test_loss, step)
-                    writer.add_scalar("accuracy/test", test_accuracy, step)
-                    add_histograms(writer, step, {
-                        "inputs": images, "activations/fc1": seen[0], "weights/fc1": net.fc1.weight,
-                        "gradients/conv1": net.conv1.weight.grad, "gradients/fc1": net.fc1.weight.grad})
-                    total, correct, count = 0.0, 0, 0
-                if step == steps:
-                    break
-        hook.remove()
-        figure = plot_classes_preds(net, train_data[0][:4], train_data[1][:4], CLASSES)
-        writer.add_figure("a training batch with its labels", figure, steps)
-
-
-def train_mystery_runs(folder: str | Path, train_data: Data, test_data: Data,
-                       seed: int = 0) -> list[str]:
-    """One run per fault in `FAULTS`, named ``run_1``, ``run_2``, ... in a shuffled order (the
-    same for the same ``seed``), in ``folder``; return their names. Which run has which fault
-    is for you to find out in TensorBoard.
-
-    Example:
-        >>> train_mystery_runs("runs/08_debugging/demo", train, test)  # doctest: +SKIP
-        ['run_1', 'run_2', 'run_3', 'run_4', 'run_5', 'run_6']
-    """
-    names = []
-    for number, fault in enumerate(mystery_faults(seed), start=1):
-        names.append(f"run_{number}")
-        train_run(Path(folder) / names[-1], fault, train_data, test_data)
-    return names
-
-
 def run_overview(folder: str | Path) -> str:
     """A table of what each run in ``folder`` logged: its tags per dashboard, with the
     points of its scalars.
 
     Example:
-        >>> print(run_overview("runs/08_debugging/demo"))  # doctest: +SKIP
+        >>> print(run_overview("runs/08_debugging/20261125-101500"))  # doctest: +SKIP
         run    Scalars                 Histograms  Images
         ...
     """
@@ -177,13 +103,13 @@ def evidence(run_dir: str | Path) -> dict[str, float]:
     """The numbers that tell the faults apart, read back from a run's event files.
 
     Example:
-        >>> evidence("runs/08_debugging/demo/run_1")["last test accuracy"]  # doctest: +SKIP
+        >>> evidence("runs/08_debugging/20261125-101500/run_1")["last test accuracy"]  # doctest: +SKIP
         0.781
     """
     acc = load_run(run_folder(run_dir))
     tags = acc.Tags()
     if "loss/train" not in tags["scalars"]:
-        raise FileNotFoundError(f"{run_dir} has no loss/train: train it with train_run first.")
+        raise FileNotFoundError(f"{run_dir} has no loss/train: train it first (train_run, chapter 08).")
 
     def values(tag: str) -> list[float]:
         return [e.value for e in acc.Scalars(tag)]
@@ -217,7 +143,7 @@ def diagnose(run_dir: str | Path) -> tuple[str, str]:
     """The run's fault (one of `FAULTS`) and the numbers, from its event files, that show it.
 
     Example:
-        >>> diagnose("runs/08_debugging/demo/run_1")  # doctest: +SKIP
+        >>> diagnose("runs/08_debugging/20261125-101500/run_1")  # doctest: +SKIP
         ('overfitting', 'accuracy/train reached 100.0 % while loss/test rose from ...')
     """
     e = evidence(run_dir)
@@ -248,12 +174,12 @@ def diagnose(run_dir: str | Path) -> tuple[str, str]:
 
 
 def check_diagnoses(run_dir: str | Path, answers: dict[str, str], seed: int = 0) -> None:
-    """Print, for each run in ``answers`` (made by `train_mystery_runs` with ``seed``), whether
+    """Print, for each run in ``answers`` (``run_1``, ... in the order of `mystery_faults`), whether
     the named fault is right, with the numbers and the chart that show it, and how many are
     right. A wrong answer gets a hint, never the answer.
 
     Example:
-        >>> check_diagnoses("runs/08_debugging/demo", {"run_1": "label bug"})  # doctest: +SKIP
+        >>> check_diagnoses("runs/08_debugging/20261125-101500", {"run_1": "label bug"})  # doctest: +SKIP
         run_1: right, label bug: loss/train stays at 2.30 ... Where: Images: the labels ...
         1 of 1 right.
     """

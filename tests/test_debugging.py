@@ -1,23 +1,37 @@
-"""helpers.debugging: every fault shows in the run's own event files, and the check says so."""
+"""Chapter 08: every fault shows in the event files the chapter's own code writes, and the
+check says so."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
+
 import pytest
 import torch
+from test_one_source import chapter_definitions, without_docstrings
 
-from helpers.data import load_tensors, select_n_random
-from helpers.debugging import FAULTS, check_diagnoses, diagnose, mystery_faults, train_mystery_runs
+from helpers.debugging import FAULTS, break_training, check_diagnoses, diagnose, mystery_faults, run_overview
+from solutions.ch08_debugging import chapter_data, train_run
+
+
+def test_the_solutions_train_with_the_chapters_own_function():
+    # the runs below, and the exercises' solutions, are trained by the chapter's code
+    chapter = chapter_definitions("08_debugging")["train_run"]
+    copy = ast.parse(textwrap.dedent(inspect.getsource(train_run))).body[0]
+    assert without_docstrings(chapter) == without_docstrings(copy), (
+        "train_run in 08_debugging and in solutions/ch08_debugging.py differ: change both")
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """The six runs of chapter 08, on the real data, trained once for these tests."""
-    (images, labels), _ = load_tensors("fashion-mnist", train=True)  # as chapter 08 loads them
-    (test_images, test_labels), _ = load_tensors("fashion-mnist", train=False)
     folder = tmp_path_factory.mktemp("08_debugging")
-    names = train_mystery_runs(folder, select_n_random(images, labels, n=4000, seed=0),
-                               (test_images[:500], test_labels[:500]))
-    return folder, dict(zip(names, mystery_faults(0)))
+    train_data, test_data = chapter_data()
+    faults = {f"run_{number}": fault for number, fault in enumerate(mystery_faults(), start=1)}
+    for name, fault in faults.items():  # as the chapter trains them
+        train_run(folder / name, fault, train_data, test_data)
+    return folder, faults
 
 
 def test_each_fault_is_diagnosed_from_its_event_files(runs):
@@ -25,6 +39,13 @@ def test_each_fault_is_diagnosed_from_its_event_files(runs):
     assert sorted(truth.values()) == sorted(FAULTS)
     for name, fault in truth.items():
         assert diagnose(folder / name)[0] == fault, (name, fault, diagnose(folder / name))
+
+
+def test_the_overview_lists_what_each_run_logged(runs):
+    folder, truth = runs
+    rows = run_overview(folder).splitlines()[2:]
+    assert [row.split()[0] for row in rows] == sorted(truth)
+    assert all("4 tags, 4 points each  5 tags      1 figure(s)" in row for row in rows), rows
 
 
 def test_the_check_says_right_wrong_and_unanswered_and_never_gives_the_answer_away(runs, capsys):
@@ -46,6 +67,17 @@ def test_the_check_says_right_wrong_and_unanswered_and_never_gives_the_answer_aw
     assert lines[6] == "1 of 6 right."
 
 
+def test_every_right_answer_is_accepted_and_every_wrong_one_refused(runs, capsys):
+    folder, truth = runs
+    for name, fault in truth.items():
+        for answer in FAULTS:
+            check_diagnoses(folder, {name: answer})
+            out = capsys.readouterr().out
+            assert out.endswith(f"{1 if answer == fault else 0} of 1 right.\n"), (name, answer, out)
+            if answer != fault:
+                assert fault not in out.split(":", 1)[1].replace(f"not {answer}", ""), out
+
+
 def test_the_solution_gets_every_run_right(runs, capsys):
     from solutions.ch08_debugging import DIAGNOSES
 
@@ -55,9 +87,11 @@ def test_the_solution_gets_every_run_right(runs, capsys):
 
 
 def test_a_bad_fault_or_answer_container_is_refused(tmp_path):
-    from helpers.debugging import train_run
-
+    data = (torch.zeros(2, 1, 28, 28), torch.arange(2))
     with pytest.raises(ValueError, match="Unknown fault 'nan'"):
-        train_run(tmp_path / "r", "nan", (torch.zeros(2, 1, 28, 28), torch.arange(2)), None)
+        break_training("nan", torch.nn.Linear(1, 1), data, data)
+    with pytest.raises(ValueError, match="Unknown fault 'nan'"):
+        train_run(tmp_path / "r", "nan", data, data)
+    assert not (tmp_path / "r").exists()  # refused before a writer made the folder
     with pytest.raises(TypeError, match="as a dict"):
         check_diagnoses(tmp_path, ["divergence"])
