@@ -17,8 +17,8 @@ import torch
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
-from helpers.board import summarize, summary_rows
-from helpers.compare import loss_and_accuracy, sweep_problems, train_setting
+from helpers.board import summarize
+from helpers.compare import check_setting, loss_and_accuracy, sweep_problems
 from helpers.data import CLASSES, IMAGE_SHAPES, make_loader
 from helpers.model import Net
 from helpers.plots import plot_classes_preds
@@ -106,17 +106,19 @@ def tiny():
 
 
 @pytest.mark.parametrize("name", ["../escaped", "/tmp/absolute", "", "a/b"])
-def test_a_sweep_run_name_must_be_a_plain_name(tmp_path, tiny, name):
+def test_a_sweep_run_name_must_be_a_plain_name(tmp_path, name):
     with pytest.raises(ValueError, match="must be a plain name"):
-        train_setting(tmp_path / "sweep", name, 0.01, 16, *tiny)
+        check_setting(tmp_path / "sweep", name, {"lr": 0.01, "batch_size": 16})
     assert not (tmp_path / "escaped").exists()
 
 
-def test_training_a_setting_twice_refuses_to_mix_two_runs(tmp_path, tiny):
+def test_training_a_setting_twice_refuses_to_mix_two_runs(tmp_path):
     sweep = tmp_path / "sweep"
-    train_setting(sweep, "lr0.01_bs16", 0.01, 16, *tiny)
+    check_setting(sweep, "lr0.01_bs16", {"lr": 0.01, "batch_size": 16})
+    with SummaryWriter(log_dir=sweep / "lr0.01_bs16") as writer:
+        writer.add_scalar("loss/train", 1.0, 1)
     with pytest.raises(FileExistsError, match="would mix two runs.*makes RUN_DIR again"):
-        train_setting(sweep, "lr0.01_bs16", 0.01, 16, *tiny)
+        check_setting(sweep, "lr0.01_bs16", {"lr": 0.01, "batch_size": 16})
     assert sweep_problems(sweep, ["lr0.01_bs16"]) == []
 
 
@@ -240,12 +242,6 @@ def test_an_optimizer_of_another_model_is_named():
 
 
 def test_one_string_where_a_list_belongs_is_refused(tmp_path):
-    from helpers.distributed import torchrun_command
-
-    with pytest.raises(TypeError, match=r"as a list, e\.g\. \['--epochs', '1'\]"):
-        torchrun_command(2, "--epochs 1")
-    with pytest.raises(ValueError, match="nproc must be a whole number >= 1"):
-        torchrun_command(0, [])
     with pytest.raises(TypeError, match="as a list"):
         sweep_problems(tmp_path, "lr0.01_bs128")
 
@@ -313,16 +309,13 @@ def test_writers_tables_and_figures_say_what_they_need(tmp_path):
         plot_classes_preds(Net(), x, y, CLASSES, max_cols=0)
 
 
-def test_a_sweep_setting_is_checked_before_it_trains(tmp_path, tiny):
+def test_a_sweep_setting_is_checked_before_it_trains(tmp_path):
     for lr in ("0.01", -0.01, 0):
         with pytest.raises(ValueError, match="lr must be a positive number"):
-            train_setting(tmp_path / "sweep", "bad", lr, 16, *tiny)
-    (train_x, train_y), (test_x, test_y) = tiny
-    with pytest.raises(ValueError, match="test_data has 16 images and 15 labels"):
-        train_setting(tmp_path / "sweep", "bad", 0.01, 16, (train_x, train_y), (test_x, test_y[:15]))
+            check_setting(tmp_path / "sweep", "bad", {"lr": lr, "batch_size": 16})
     (tmp_path / "file").write_text("")
     with pytest.raises(NotADirectoryError, match="is a file: pass the sweep's folder"):
-        train_setting(tmp_path / "file", "bad", 0.01, 16, *tiny)
+        check_setting(tmp_path / "file", "bad", {"lr": 0.01, "batch_size": 16})
     assert not (tmp_path / "sweep").exists()
 
 
@@ -441,23 +434,12 @@ def test_a_model_or_scheduler_that_does_not_fit_fails_before_training():
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
 
 
-def test_hparams_outside_their_domain_or_not_plain_are_refused_before_training(tmp_path, tiny):
-    from helpers.compare import add_hparams_to_run
-
-    with pytest.raises(ValueError, match=r"lr=0.05 is not in its domain \[0.01, 0.1\].*hides this run"):
-        train_setting(tmp_path / "sweep", "a", 0.05, 16, *tiny, domains={"lr": [0.01, 0.1]})
+def test_hparams_that_are_not_one_plain_value_are_refused_before_training(tmp_path):
+    with pytest.raises(TypeError, match="hparam 'lr' is a list.*one run per value"):
+        check_setting(tmp_path / "sweep", "a", {"lr": [0.01, 0.1], "batch_size": 16})
+    with pytest.raises(TypeError, match="hparams must be a dict of settings"):
+        check_setting(tmp_path / "sweep", "a", {})
     assert not (tmp_path / "sweep").exists()
-    with SummaryWriter(str(tmp_path / "w")) as writer, \
-            pytest.raises(TypeError, match="hparam 'lr' is a list.*one run per value"):
-        add_hparams_to_run(writer, {"lr": [0.1]}, {"test accuracy": 0.5})
-
-
-def test_a_diverged_setting_is_logged_up_to_where_it_broke_and_says_so(tmp_path, tiny):
-    with pytest.warns(UserWarning, match="huge diverged: its test loss is (nan|inf).*smaller lr"):
-        metrics = train_setting(tmp_path, "huge", 1e6, 16, *tiny)
-    assert not math.isfinite(metrics["test loss"])
-    rows = {(r[0], r[2]) for r in summary_rows(tmp_path / "huge")}
-    assert ("Histograms", "weights/conv1") in rows and ("Scalars", "test loss") in rows
 
 
 def test_the_distributed_scripts_arguments_name_the_flag_and_the_limit(capsys):
@@ -475,7 +457,6 @@ def _lambdas(tmp_path):
     from helpers.board import event_files as files
     from helpers.board import format_table, new_run_dir
     from helpers.data import load_fashion_mnist, select_n_random, to_tensors
-    from helpers.distributed import torchrun_command
     from helpers.inline import prepare_tensorboard_magic
     from helpers.train import checkpoint_path
 
@@ -501,8 +482,6 @@ def _lambdas(tmp_path):
         (lambda: sweep_problems(tmp_path / "file", ["a"]), "is a file: pass the sweep's folder"),
         (lambda: prepare_tensorboard_magic(123), "Pass the folder to show"),
         (lambda: prepare_tensorboard_magic(tmp_path / "file"), "is a file: show its folder"),
-        (lambda: torchrun_command(2, [], port=70000), "port must be a whole number from 1024"),
-        (lambda: torchrun_command(2, [], port="29400"), "port must be a whole number from 1024"),
         (lambda: new_run_dir("a" * 300, root=tmp_path), "300 characters is too long"),
     ]
 

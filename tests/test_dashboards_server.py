@@ -19,7 +19,6 @@ from tensorboard.util import tensor_util
 
 from coursetools.chapters import chapter_value
 from coursetools.dashboards import VIEWS
-from helpers import distributed
 from helpers.board import find_runs, load_run
 from helpers.data import CLASSES
 
@@ -93,8 +92,8 @@ def test_scalar_values_are_the_ones_written(tensorboard_server, course_runs):
     logdir, runs = course_runs
     acc = load_run(runs["04_training"])
     run = runs["04_training"].relative_to(logdir).as_posix()
-    series = get(tensorboard_server, "plugin/scalars/scalars", run=run, tag="training loss")
-    written_values = [e.value for e in acc.Scalars("training loss")]
+    series = get(tensorboard_server, "plugin/scalars/scalars", run=run, tag="loss/train")
+    written_values = [e.value for e in acc.Scalars("loss/train")]
     assert [v for _, _, v in series] == pytest.approx(written_values)
     assert len(series) > 10 and series[-1][2] < series[0][2], "the training loss should fall"
 
@@ -170,7 +169,7 @@ def test_hparams_list_every_session(tensorboard_server, course_runs):
     logdir, runs = course_runs
     experiment = get(tensorboard_server, "plugin/hparams/experiment", body={"experimentName": ""})
     assert {h["name"] for h in experiment["hparamInfos"]} == {"lr", "batch_size"}
-    metrics = ["test accuracy", "test loss"]
+    metrics = ["accuracy/test", "loss/test"]
     assert sorted(m["name"]["tag"] for m in experiment["metricInfos"]) == metrics
     groups = get(tensorboard_server, "plugin/hparams/session_groups", body={
         "experimentName": "", "colParams": [],
@@ -178,7 +177,8 @@ def test_hparams_list_every_session(tensorboard_server, course_runs):
         "startIndex": 0, "sliceSize": 100, "aggregationType": "AGGREGATION_AVG"})
     sessions = {s["name"]: g["hparams"] for g in groups["sessionGroups"] for s in g["sessions"]}
     sweep = runs["06_comparing_runs"]
-    assert set(sessions) == {p.relative_to(logdir).as_posix() for p in sweep.iterdir() if p.is_dir()}
+    names = chapter_value("06_comparing_runs", "NAMES")  # the add_scalars run has no session
+    assert set(sessions) == {(sweep / name).relative_to(logdir).as_posix() for name in names}
     settings = chapter_value("06_comparing_runs", "SETTINGS")  # the chapter's (lr, batch size)
     assert sorted((h["lr"], h["batch_size"]) for h in sessions.values()) == sorted(settings)
     for group in groups["sessionGroups"]:
@@ -191,9 +191,9 @@ def test_hparams_list_every_session(tensorboard_server, course_runs):
 def test_distributed_run_is_one_event_file_counting_every_image(course_runs):
     run = course_runs[1]["07_distributed"]
     assert find_runs(run) == [run] and len(list(run.iterdir())) == 1
-    [*_, last] = load_run(run).Scalars("images seen")
-    job = distributed.parse_args([])  # the chapter runs the script with its defaults
-    assert last.value == job.train_size * job.epochs  # every image, counted by rank 0
+    [*_, last] = load_run(run).Scalars("progress/images_seen")
+    images = chapter_value("07_distributed", "TRAIN_SIZE") * chapter_value("07_distributed", "EPOCHS")
+    assert last.value == images  # every image of every process, counted by rank 0
     assert "RANK" not in os.environ, "writing the course's runs left the job's environment behind"
 
 

@@ -24,6 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TAUGHT: list[tuple[str, str, str]] = [
     # (chapter, name, helpers module that later chapters import it from)
+    ("01_write_images", "make_transform", "helpers.data"),
+    ("01_write_images", "matplotlib_imshow", "helpers.plots"),
+    ("02_graph", "Net", "helpers.model"),
+    ("03_projector", "select_n_random", "helpers.data"),
+    ("04_training", "images_to_probs", "helpers.plots"),
+    ("04_training", "plot_classes_preds", "helpers.plots"),
 ]
 """The tutorial's code, where the course teaches it and where later chapters import it from."""
 
