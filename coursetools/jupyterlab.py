@@ -34,8 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import psutil
 
-from helpers.distributed import free_port
-from helpers.inline import HOST, end_processes
+from helpers._runtime.servers import HOST, end_processes, free_port
 
 STDERR_MIME = "application/vnd.jupyter.stderr"
 _PROMPT = re.compile(r"\[\s*(\*|\d*)\s*\]")
@@ -259,7 +258,7 @@ def describe(processes: list[psutil.Process]) -> str:
 
 def kill(processes: list[psutil.Process], timeout: float = 10.0) -> None:
     """Terminate ``processes``, then kill what is left, and wait for them (see
-    `helpers.inline.end_processes`).
+    `helpers._runtime.servers.end_processes`).
 
     Example:
         >>> kill([])

@@ -1,5 +1,9 @@
-"""TensorBoard servers for the tests and the screenshots (tooling; the chapters use
-`helpers.inline`), always on 127.0.0.1.
+"""TensorBoard servers for the tests and the screenshots, always on 127.0.0.1.
+
+The chapters start TensorBoard with its own ``%tensorboard`` magic (through
+``tensorboard.manager``); this module starts it with ``Popen`` instead because a test or a
+screenshot needs what the magic cannot give outside a kernel: a server it owns and stops
+itself, with a timeout and its log, in a plain Python process.
 
 Example:
     >>> from coursetools.tensorboard import TensorBoard
@@ -12,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,37 +24,16 @@ from pathlib import Path
 
 import psutil
 
-from helpers.distributed import free_port as system_free_port
-from helpers.inline import HOST, answers, end_processes, forget_dead_tensorboards, forgotten_message
+from helpers._runtime.servers import (
+    HOST,
+    answers,
+    end_processes,
+    forget_dead_tensorboards,
+    forgotten_message,
+    free_port,
+)
 
 DEFAULT_PORT = 6006
-
-
-def port_is_free(port: int, host: str = HOST) -> bool:
-    """True if nothing listens on ``host:port``.
-
-    Example:
-        >>> port_is_free(0)
-        True
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port(preferred: int = DEFAULT_PORT, host: str = HOST) -> int:
-    """``preferred`` if it is free, else (or if it is 0) a free port the system picks.
-
-    Example:
-        >>> 0 < free_port() < 65536
-        True
-    """
-    if preferred and port_is_free(preferred, host):
-        return preferred
-    return system_free_port()
 
 
 class TensorBoard:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,18 +30,6 @@ from helpers.paths import course_dir
 
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
 """What ``torchrun`` tells each process it starts, in its environment."""
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on, picked by the system.
-
-    Example:
-        >>> 0 < free_port() < 65536
-        True
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def loopback_env(threads_per_process: int = 1) -> dict[str, str]:

@@ -18,8 +18,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from helpers._runtime.servers import end_processes
 from helpers.data import DEBIAN_COPY, LOCAL_COPY_ENV, RAW_FILES
-from helpers.inline import end_processes
 from helpers.paths import COURSE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parent.parent

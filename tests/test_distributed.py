@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from helpers import distributed
+from helpers._runtime.servers import free_port
 from helpers.board import event_files, read_scalars, summary_rows
 from solutions.ch07_distributed import chapter_script
 
@@ -55,7 +56,7 @@ def run_alone(script: Path, args: list[str], **env: str) -> subprocess.Completed
 def rank_0_of_2() -> dict[str, str]:
     """The environment torchrun gives rank 0 of a two-process job, with no rank 1 coming."""
     return {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2",
-            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(distributed.free_port())}
+            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port())}
 
 
 def processes_mentioning(text: str) -> list[int]:
@@ -153,7 +154,7 @@ def test_missing_data_says_how_to_get_it(tmp_path, script, no_local_copy):
     course.mkdir()
     env = {"COURSE_DIR": str(course), "FASHION_MNIST_DIR": str(no_local_copy)}
     job = run_alone(script, ["--train-size", "64"], RANK="0", LOCAL_RANK="0", WORLD_SIZE="1",
-                    MASTER_ADDR="127.0.0.1", MASTER_PORT=str(distributed.free_port()), **env)
+                    MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), **env)
     assert job.returncode == 1
     assert "rank 0: error: Fashion-MNIST is not available" in job.stderr
     assert "from helpers.data import ensure_fashion_mnist; ensure_fashion_mnist()" in job.stderr

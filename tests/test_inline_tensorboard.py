@@ -18,7 +18,7 @@ from jupyter_client.manager import start_new_kernel
 from torch.utils.tensorboard import SummaryWriter
 
 from coursetools.tensorboard import TensorBoard
-from helpers.inline import answers
+from helpers._runtime.servers import answers
 
 pytestmark = pytest.mark.server
 
@@ -85,7 +85,8 @@ def tensorboards_of(course) -> list[psutil.Process]:
 
 MAGIC = ("%reload_ext tensorboard\n"  # as the chapters do, on the chapter's absolute folder
          "import os\n"
-         "from helpers.inline import prepare_tensorboard_magic, this_kernels_tensorboards\n"
+         "from helpers.inline import prepare_tensorboard_magic\n"
+         "from helpers._runtime.servers import this_kernels_tensorboards\n"
          "folder = os.path.abspath('runs/00_setup')\n"
          "prepare_tensorboard_magic(folder)\n"
          '%tensorboard --logdir "{folder}" --host 127.0.0.1 --reload_interval 1\n'
@@ -155,7 +156,7 @@ def test_stop_tensorboards_stops_only_this_kernels_at_once(kernel, course):
     client, _ = kernel
     with TensorBoard(course / "runs", port=0, quiet=True) as terminal:  # a learner's terminal one
         port = int(run_cell(client, MAGIC)[-1][1])
-        out = text(run_cell(client, "import time\nfrom helpers.inline import stop_tensorboards\n"
+        out = text(run_cell(client, "import time\nfrom helpers._runtime.servers import stop_tensorboards\n"
                                     "start = time.perf_counter()\n"
                                     "stopped = stop_tensorboards()\n"
                                     "print(stopped, time.perf_counter() - start)"))
@@ -195,7 +196,7 @@ def test_the_magic_with_a_quoted_folder_and_dead_records_forgotten(kernel, cours
     magic = '%tensorboard --logdir "{folder}" --host 127.0.0.1'
     run_cell(client, "%reload_ext tensorboard\n"
                      "from helpers.inline import prepare_tensorboard_magic\n"
-                     "from helpers.inline import this_kernels_tensorboards\n"
+                     "from helpers._runtime.servers import this_kernels_tensorboards\n"
                      "folder = 'runs/00_setup'")
     outputs = run_cell(client, f"prepare_tensorboard_magic()\n{magic}")
     assert "<iframe" in text(outputs) and "error" not in text(outputs).lower()
@@ -219,16 +220,16 @@ def this_kernels_tensorboards_pid(client) -> int:
                                                ("/", None)])
 def test_the_frame_goes_through_the_jupyter_server_only_under_a_base_url(
         monkeypatch, tmp_path, base_url, expected):
-    from helpers import inline
+    from helpers._runtime import servers
 
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))  # where Jupyter servers record themselves
     (tmp_path / "jpserver-1.json").write_text('{"pid": 1, "base_')  # being written: skipped
     (tmp_path / "jpserver-2.json").write_text(json.dumps({"pid": psutil.Process().pid + 10**6,
                                                           "base_url": "/user/someone-else/"}))
-    assert inline.proxy_url() is None, "no Jupyter server above this process: no proxy"
+    assert servers.proxy_url() is None, "no Jupyter server above this process: no proxy"
     parent = psutil.Process().parents()[0].pid
     (tmp_path / f"jpserver-{parent}.json").write_text(json.dumps({"pid": parent, "base_url": base_url}))
-    assert inline.proxy_url() == expected
+    assert servers.proxy_url() == expected
 
 
 def test_a_rerun_of_the_magic_shows_the_run_just_written(kernel, course):
@@ -238,7 +239,7 @@ def test_a_rerun_of_the_magic_shows_the_run_just_written(kernel, course):
             '%tensorboard --logdir "runs/00_setup" --host 127.0.0.1 --reload_interval 1')
     run_cell(client, "%reload_ext tensorboard")
     run_cell(client, cell)
-    port = int(text(run_cell(client, "from helpers.inline import this_kernels_tensorboards\n"
+    port = int(text(run_cell(client, "from helpers._runtime.servers import this_kernels_tensorboards\n"
                                      "print(this_kernels_tensorboards()[0].port)")))
     with SummaryWriter(str(course / "runs" / "00_setup" / "20261125-120500")) as writer:
         writer.add_scalar("setup/square", 9.0, 3)
@@ -256,7 +257,7 @@ def test_a_record_whose_pid_now_runs_another_program_is_forgotten_without_asking
 
     from tensorboard import manager
 
-    from helpers.inline import forget_dead_tensorboards
+    from helpers._runtime.servers import forget_dead_tensorboards
 
     asked = []
 

@@ -14,8 +14,9 @@ import psutil
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
-from coursetools.tensorboard import TensorBoard, free_port
-from helpers.inline import answers, prepare_tensorboard_magic
+from coursetools.tensorboard import TensorBoard
+from helpers._runtime.servers import answers, free_port
+from helpers.inline import prepare_tensorboard_magic
 
 pytestmark = pytest.mark.server
 
