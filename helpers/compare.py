@@ -15,76 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.tensorboard import SummaryWriter
 
-from helpers.board import RUN_NAME, event_files, find_runs
+from helpers._runtime.checks import check_setting, check_sweep_folder
+from helpers.board import event_files, find_runs
+from helpers.data import Data
 from helpers.model import evaluating
 
-Data = tuple[torch.Tensor, torch.Tensor]
-
-
-def add_histograms(writer: SummaryWriter, step: int, tensors: dict[str, torch.Tensor]) -> None:
-    """One histogram per tag, leaving out a tensor with NaN or huge values (a diverged run):
-    TensorBoard cannot bucket those.
-
-    Example:
-        >>> add_histograms(writer, 10, {"inputs": images})  # doctest: +SKIP
-    """
-    for tag, values in tensors.items():
-        values = values.detach().cpu()
-        if values.abs().lt(1e20).all():  # NaN or beyond TensorBoard's buckets
-            writer.add_histogram(tag, values, step)
-
-
-def check_hparams(hparam_dict: dict) -> None:
-    """Raise a clear error unless each setting is one plain value (what the HParams tab can
-    show in a table cell).
-
-    Example:
-        >>> check_hparams({"lr": [0.01, 0.1]})  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        TypeError: hparam 'lr' is a list ([0.01, 0.1]): give one plain number, ...
-    """
-    if not isinstance(hparam_dict, dict) or not hparam_dict:
-        raise TypeError(f"hparams must be a dict of settings, e.g. {{'lr': 0.01}}, got {hparam_dict!r}")
-    for key, value in hparam_dict.items():
-        if not isinstance(value, int | float | str | bool):
-            raise TypeError(f"hparam {key!r} is a {type(value).__name__} ({value!r}): give one plain "
-                            "number, string or bool per run (a sweep has one run per value).")
-
-
-def check_setting(sweep_dir: str | Path, name: str, hparam_dict: dict) -> None:
-    """Raise a clear error, before any training, for a setting that cannot be trained into
-    the run ``<sweep_dir>/<name>``: a name that is not a plain folder name, a run folder
-    already in use, a setting that is not one plain value, a learning rate that is not
-    a positive number.
-
-    Example:
-        >>> check_setting("runs/06_sweep", "../escaped", {"lr": 0.01})  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Run name '../escaped' must be a plain name of letters, digits, ...
-    """
-    if Path(sweep_dir).is_file():
-        raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
-    if not isinstance(name, str) or not RUN_NAME.match(name):
-        raise ValueError(f"Run name {name!r} must be a plain name of letters, digits, '_', '-' "
-                         "or '.', e.g. 'lr0.01_bs128': each setting's run goes directly in the "
-                         "sweep's folder.")
-    check_hparams(hparam_dict)
-    lr = hparam_dict.get("lr", 1)
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, e.g. 0.01, got {lr!r}")
-    run = Path(sweep_dir) / name
-    if run.exists() and any(run.iterdir()):
-        raise FileExistsError(
-            f"{run} already holds a run: training into it again would mix two runs in one "
-            "folder. Run the cell that makes RUN_DIR again first (a new sweep folder), "
-            "then this one.")
+__all__ = ["check_setting", "loss_and_accuracy", "sweep_problems"]
 
 
 def loss_and_accuracy(net: nn.Module, data: Data, batch_size: int = 1000) -> tuple[float, float]:
@@ -93,6 +32,7 @@ def loss_and_accuracy(net: nn.Module, data: Data, batch_size: int = 1000) -> tup
     (``F.cross_entropy``), so a very wrong, very sure prediction counts in full.
 
     Example:
+        >>> import torch
         >>> from helpers.model import Net
         >>> loss, acc = loss_and_accuracy(Net(), (torch.zeros(4, 1, 28, 28), torch.arange(4)))
         >>> round(loss), 0 <= acc <= 1  # an untrained net: about ln(10) = 2.3
@@ -119,13 +59,7 @@ def sweep_problems(sweep_dir: str | Path, names: Sequence[str],
         >>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
         []
     """
-    if isinstance(names, str):
-        raise TypeError(f"Pass the run names as a list, e.g. [{names!r}], not one string.")
-    sweep_dir = Path(sweep_dir)
-    if sweep_dir.is_file():
-        raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
-    if not sweep_dir.is_dir():
-        raise FileNotFoundError(f"No sweep folder {sweep_dir}: run the cells that train the sweep.")
+    sweep_dir = check_sweep_folder(sweep_dir, names)  # a folder that exists, names in a list
     runs = set(find_runs(sweep_dir))
     problems = [f"missing run: {name}" for name in names if sweep_dir / name not in runs]
     problems += [f"stray: {path.name}" for path in sorted(sweep_dir.iterdir())

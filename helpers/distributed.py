@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,11 +24,18 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from helpers.data import CorruptDataError, DataNotFoundError, ensure_fashion_mnist
+from helpers._runtime.checks import (
+    TORCHRUN_VARIABLES,
+    check_even_split,
+    check_job_args,
+    check_whole,
+    what_went_wrong,
+)
+from helpers._runtime.datafiles import DataNotFoundError, ensure_fashion_mnist
 from helpers.paths import course_dir
 
-TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
-"""What ``torchrun`` tells each process it starts, in its environment."""
+__all__ = ["TORCHRUN_VARIABLES", "explained_failures", "loopback_env", "parse_args", "process_device",
+           "ready_data", "shard"]
 
 
 def loopback_env(threads_per_process: int = 1) -> dict[str, str]:
@@ -40,20 +46,13 @@ def loopback_env(threads_per_process: int = 1) -> dict[str, str]:
         >>> loopback_env()["OMP_NUM_THREADS"]
         '1'
     """
-    if not isinstance(threads_per_process, int) or threads_per_process < 1:
-        raise ValueError(f"threads_per_process must be a whole number >= 1, got {threads_per_process!r}.")
+    check_whole("threads_per_process", threads_per_process, least=1)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads_per_process))
     if sys.platform.startswith("linux"):
         env["GLOO_SOCKET_IFNAME"] = "lo"
     elif sys.platform == "darwin":
         env["GLOO_SOCKET_IFNAME"] = "lo0"
     return env
-
-
-def _uneven(images: int, world_size: int) -> str:
-    return (f"{images} training images cannot be split evenly over {world_size} processes, "
-            "and uneven slices would leave one process waiting for the others forever. "
-            f"Use a multiple of {world_size}, e.g. --train-size {images // world_size * world_size}.")
 
 
 def shard(images: torch.Tensor, labels: torch.Tensor, rank: int, world_size: int
@@ -69,8 +68,7 @@ def shard(images: torch.Tensor, labels: torch.Tensor, rank: int, world_size: int
         >>> y.tolist()
         [5, 6, 7, 8, 9]
     """
-    if len(images) % world_size:
-        raise ValueError(_uneven(len(images), world_size))
+    check_even_split(len(images), world_size)  # or one process would wait forever
     per_rank = len(images) // world_size
     part = slice(rank * per_rank, (rank + 1) * per_rank)
     return images[part], labels[part]
@@ -99,20 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=60,
                         help="seconds a process waits for the others before it gives up")
     args = parser.parse_args(argv)
-    for name in ("train_size", "test_size", "epochs", "batch_size", "log_every"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    for name, most in (("train_size", 60_000), ("test_size", 10_000)):
-        if getattr(args, name) > most:
-            parser.error(f"--{name.replace('_', '-')} can be at most {most:,}, the images "
-                         "Fashion-MNIST has for it")
-    if not args.timeout > 0:
-        parser.error("--timeout must be positive")
-    if not args.lr > 0:
-        parser.error(f"--lr must be a positive learning rate, e.g. 3e-3, got {args.lr:g}")
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))  # checked before anyone waits for anyone
-    if args.train_size % world_size:
-        parser.error(_uneven(args.train_size, world_size))
+    check_job_args(parser, args)  # a job that can run, or the usage line and what is wrong
     if args.run_dir is None:
         args.run_dir = course_dir() / "runs" / "07_distributed" / f"{datetime.now():%Y%m%d-%H%M%S}"
     return args
@@ -157,38 +142,6 @@ def ready_data() -> None:
         ) from None
 
 
-def _within(path: str | os.PathLike | None, folder: Path) -> bool:
-    if not path:
-        return False
-    path, folder = Path(path).absolute(), folder.absolute()
-    return path == folder or folder.is_relative_to(path) or path.is_relative_to(folder)
-
-
-def _what_went_wrong(err: BaseException, args: argparse.Namespace, started: bool) -> str | None:
-    """One line for a failure a learner can fix, or None for a bug to show in full."""
-    if isinstance(err, KeyError) and err.args and err.args[0] in TORCHRUN_VARIABLES:
-        return (f"{err.args[0]} is not set: start this script with torchrun, which starts every "
-                "process and tells each its rank, e.g. torchrun --nproc-per-node=2 "
-                f"{Path(sys.argv[0]).name}")
-    lost = started and isinstance(err, RuntimeError) and any(
-        word in str(err).lower() for word in ("peer", "gloo", "nccl"))  # a partner has gone
-    if isinstance(err, dist.DistError) or lost:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        first = re.sub(r"^\[[^\]]*\] ", "", first).split(". ")[0]  # no gloo source line, one sentence
-        if not started:
-            others = int(os.environ.get("WORLD_SIZE", "2")) - 1
-            return (f"the other {others} process(es) did not join within {args.timeout:g} s "
-                    f"({first}). Start all of them together with torchrun, "
-                    f"e.g. torchrun --nproc-per-node=2 {Path(sys.argv[0]).name}")
-        return f"the processes lost each other ({first}): did another one stop? Its message says why."
-    if isinstance(err, OSError) and _within(getattr(err, "filename", None), args.run_dir):
-        return (f"Cannot write TensorBoard runs to {args.run_dir}: {err.strerror or err}. "
-                "Pass --run-dir with a folder you can write to.")
-    if isinstance(err, ValueError | DataNotFoundError | CorruptDataError):
-        return str(err)
-    return None
-
-
 @contextmanager
 def explained_failures(args: argparse.Namespace) -> Iterator[None]:
     """Around a training script's ``main``: a job started wrongly ends this process with one
@@ -202,7 +155,7 @@ def explained_failures(args: argparse.Namespace) -> Iterator[None]:
     try:
         yield
     except Exception as err:
-        message = _what_went_wrong(err, args, started=dist.is_initialized())
+        message = what_went_wrong(err, args, started=dist.is_initialized())
         if dist.is_initialized():
             dist.destroy_process_group()
         if message is None:

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.model import class_indices, device_of, evaluating
+from helpers._runtime.checks import check_layer, check_points, class_indices
+from helpers.model import device_of, evaluating
 
 
 def learned_features(net: nn.Module, images: torch.Tensor, layer: str = "fc2") -> torch.Tensor:
@@ -27,10 +28,7 @@ def learned_features(net: nn.Module, images: torch.Tensor, layer: str = "fc2") -
         >>> learned_features(Net(), torch.zeros(2, 1, 28, 28)).shape
         torch.Size([2, 84])
     """
-    module = dict(net.named_modules()).get(layer)
-    if module is None or layer == "":
-        raise ValueError(f"The model has no layer {layer!r}; its layers are "
-                         f"{[name for name, _ in net.named_children()]}.")
+    module = check_layer(net, layer)  # the layer, or a clear error naming the model's layers
     caught: list[torch.Tensor] = []
     hook = module.register_forward_hook(lambda _m, _i, out: caught.append(F.relu(out)))
     try:
@@ -52,9 +50,7 @@ def silhouette(features: torch.Tensor, labels: torch.Tensor) -> float:
     """
     features = torch.as_tensor(features).detach().cpu().double().reshape(len(features), -1)
     labels = class_indices(labels).cpu()
-    if len(features) != len(labels) or len(labels.unique()) < 2:
-        raise ValueError(f"Need one label per point and at least two classes, got {len(features)} "
-                         f"points and labels {labels.unique().tolist()}.")
+    check_points(features, labels)  # one label per point, two classes at least
     members = F.one_hot(labels).double()  # point x class
     sums = torch.cdist(features, features) @ members  # summed distance to each class
     counts = members.sum(dim=0)

@@ -36,6 +36,8 @@ from helpers._runtime.servers import (
     wait_until_listed,
 )
 
+__all__ = ["prepare_tensorboard_magic", "redraw_frames", "stop_tensorboards"]
+
 
 def prepare_tensorboard_magic(logdir: str | Path | None = None, quiet: bool = False) -> list[int]:
     """Get ``%tensorboard`` ready: forget dead TensorBoards (and say so), point the magic at

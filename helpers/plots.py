@@ -14,46 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch import nn
 
-from helpers.data import check_class_names, normalise_pixels
-from helpers.model import check_batch, class_indices, device_of, evaluating
+from helpers._runtime.checks import check_figure_inputs, check_image, check_matrix, class_indices
 
-
-def check_image(img, one_channel: bool = False) -> torch.Tensor:
-    """One image as `matplotlib_imshow` draws it: a float tensor (C, H, W), normalised to
-    [-1, 1], or a clear error. Raw pixels (uint8, 0..255, or a PIL image) are
-    normalised first; a 2-D image gets its channel dimension.
-
-    Example:
-        >>> check_image(torch.zeros(2, 1, 28, 28))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: matplotlib_imshow expects one image of shape (C, H, W) or (H, W), got (2, 1, 28, 28). ...
-    """
-    if hasattr(img, "getbands"):  # a PIL image: raw pixels, channels last
-        img = torch.as_tensor(np.array(img))
-        img = img.permute(2, 0, 1) if img.dim() == 3 else img
-    img = torch.as_tensor(img)
-    img = normalise_pixels(img) if img.dtype == torch.uint8 else img.float()
-    if img.dim() == 2:
-        img = img.unsqueeze(0)
-    if img.dim() != 3:
-        raise ValueError(
-            f"matplotlib_imshow expects one image of shape (C, H, W) or (H, W), got {tuple(img.shape)}."
-            " For a batch, first combine it with torchvision.utils.make_grid(images)."
-        )
-    if not one_channel and img.shape[0] != 3:
-        raise ValueError(
-            f"A colour image needs 3 channels first, got shape {tuple(img.shape)}: "
-            + ("move the channels first with img.permute(2, 0, 1)." if img.shape[-1] == 3
-               else "pass one_channel=True for grey images.")
-        )
-    return img
+__all__ = ["check_figure_inputs", "check_image", "confusion_matrix", "images_to_probs",
+           "matplotlib_imshow", "most_confident_mistakes", "plot_classes_preds",
+           "plot_confusion_matrix"]
 
 
 def matplotlib_imshow(img, one_channel=False, ax=None):
@@ -105,75 +75,6 @@ def images_to_probs(net: nn.Module, images: torch.Tensor):
     return preds.detach().cpu().numpy(), probs.detach().cpu().numpy()  # numpy needs CPU tensors
 
 
-def grid_shape(n: int, max_cols: int = 4) -> tuple[int, int]:
-    """Rows and columns for ``n`` small images: at most ``max_cols`` per row.
-
-    Example:
-        >>> grid_shape(1), grid_shape(4), grid_shape(7)
-        ((1, 1), (1, 4), (2, 4))
-    """
-    if n < 1:
-        raise ValueError(f"Need at least one image, got {n}.")
-    if not isinstance(max_cols, int) or max_cols < 1:
-        raise ValueError(f"max_cols must be a whole number >= 1, got {max_cols!r}")
-    cols = min(n, max_cols)
-    return math.ceil(n / cols), cols
-
-
-def check_classes_cover(net: nn.Module, images: torch.Tensor, classes: Sequence[str]) -> None:
-    """Raise a clear `ValueError` unless there is a class name for each of ``net``'s outputs
-    (so a figure can name whatever the model predicts), checked on ``images``.
-
-    Example:
-        >>> from helpers.model import Net
-        >>> check_classes_cover(Net(), torch.zeros(1, 1, 28, 28), ["a", "b"])  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: The model has 10 outputs but 2 class names were given: ...
-    """
-    with evaluating(net):
-        outputs = net(images[:1].to(device_of(net))).shape[-1]
-    if len(classes) < outputs:
-        raise ValueError(f"The model has {outputs} outputs but {len(classes)} class names were "
-                         "given: pass one name per output, e.g. the `classes` that load_dataset "
-                         "returns.")
-
-
-def check_figure_inputs(net: nn.Module, images: torch.Tensor, labels, classes: Sequence[str],
-                        max_cols: int = 2) -> None:
-    """Raise a clear `ValueError` unless `plot_classes_preds` can draw ``images`` with
-    ``labels``: a non-empty batch the model takes, one class number per image, within
-    ``classes``, a name for every output of the model, and ``max_cols`` >= 1.
-
-    Example:
-        >>> from helpers.model import Net
-        >>> check_figure_inputs(Net(), torch.zeros(3, 1, 28, 28), [0, 1], ["a"] * 10)
-        Traceback (most recent call last):
-        ...
-        ValueError: 3 images but 2 labels: they must match.
-    """
-    if len(images) == 0:
-        raise ValueError("No images to plot: the batch is empty; check the slice that made it.")
-    net_shape = getattr(net, "input_shape", None)
-    if net_shape is not None:
-        check_batch(images, net_shape)
-    elif images.dim() != 4:
-        raise ValueError(f"Expected a batch of images (N, C, H, W), got {tuple(images.shape)}: "
-                         "a single image needs a batch dimension, image.unsqueeze(0).")
-    labels = class_indices(labels).detach().cpu()
-    if len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
-    if labels.min() < 0 or labels.max() >= len(classes):
-        raise ValueError(
-            f"Labels must be between 0 and {len(classes) - 1} (one per class name), "
-            f"got values from {int(labels.min())} to {int(labels.max())}."
-        )
-    check_class_names(classes, images.shape[1])
-    if not isinstance(max_cols, int) or isinstance(max_cols, bool) or max_cols < 1:
-        raise ValueError(f"max_cols must be a whole number >= 1, got {max_cols!r}")
-    check_classes_cover(net, images[:1], classes)
-
-
 def plot_classes_preds(net: nn.Module, images: torch.Tensor, labels: torch.Tensor,
                        classes: Sequence[str], max_cols: int = 2) -> Figure:
     """A "predictions vs. actuals" figure: each image titled with the model's guess, its
@@ -205,32 +106,6 @@ def plot_classes_preds(net: nn.Module, images: torch.Tensor, labels: torch.Tenso
     return fig
 
 
-def plot_predictions(images: torch.Tensor, preds, probs, labels, classes: Sequence[str],
-                     max_cols: int = 2) -> Figure:
-    """Images titled with their predicted class, its probability and the true label, green
-    when right and red when wrong (`plot_classes_preds` without the model).
-
-    Example:
-        >>> from helpers.data import CLASSES
-        >>> fig = plot_predictions(torch.zeros(1, 1, 28, 28), [6], [0.97], [0], CLASSES)
-        >>> fig.axes[0].get_title()
-        'Shirt, 97.0%\\n(label: T-shirt/top)'
-    """
-    rows, cols = grid_shape(len(images), max_cols)
-    fig = Figure(figsize=(1.75 * cols, 2.1 * rows), dpi=100, layout="constrained")
-    images = images.detach().cpu()
-    for i in range(len(images)):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        matplotlib_imshow(images[i], one_channel=images.shape[1] == 1, ax=ax)
-        right = int(preds[i]) == int(labels[i])
-        ax.set_title(
-            f"{classes[int(preds[i])]}, {float(probs[i]):.1%}\n(label: {classes[int(labels[i])]})",
-            color="green" if right else "red",
-            fontsize=9,
-        )
-    return fig
-
-
 def confusion_matrix(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Counts of (true class, predicted class): row i, column j counts the images of class i
     the model called j; the diagonal holds the right answers.
@@ -254,10 +129,8 @@ def plot_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str]) -> Figur
         >>> [t.get_text() for t in fig.axes[0].texts]
         ['5', '0', '0', '5']
     """
+    check_matrix(matrix, classes)  # one row and column per class name
     n = len(classes)
-    if tuple(matrix.shape) != (n, n):
-        raise ValueError(f"Expected a {n}x{n} matrix, one row and column per class name, "
-                         f"got {tuple(matrix.shape)}.")
     fig = Figure(figsize=(6.4, 6), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     counts = matrix.cpu().numpy()

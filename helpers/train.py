@@ -22,9 +22,25 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
+from helpers._runtime.checks import (
+    WeightsError,
+    check_batches,
+    check_class_count,
+    check_file_name,
+    check_labels,
+    check_probs_and_labels,
+    check_rows_per_label,
+    check_save_target,
+    check_test_data,
+    checked_weights,
+    class_indices,
+)
 from helpers.data import IMAGE_SHAPES, load_tensors, make_loader, select_n_random
-from helpers.model import Net, class_indices, device_of, evaluating
+from helpers.model import Net, device_of, evaluating
 from helpers.paths import course_dir
+
+__all__ = ["WeightsError", "accuracy", "check_probs_and_labels", "checkpoint_path", "evaluate", "fit",
+           "load_weights", "per_class_accuracy", "predict_probs", "save_weights", "trained_net"]
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 
@@ -40,13 +56,7 @@ def predict_probs(net: nn.Module, batches: Batches) -> tuple[torch.Tensor, torch
         >>> torch.allclose(probs.sum(dim=1), torch.ones(2))
         True
     """
-    if isinstance(batches, tuple) and len(batches) == 2 and isinstance(batches[0], torch.Tensor):
-        raise TypeError("predict_probs takes batches (a loader, or a list of (images, labels)), "
-                        "not one (images, labels) pair: wrap it as [(images, labels)], or use "
-                        "evaluate(net, (images, labels)).")
-    if isinstance(batches, torch.utils.data.Dataset):
-        raise TypeError("predict_probs takes batches, not a dataset: wrap it as "
-                        "make_loader(dataset, batch_size=1000, shuffle=False).")
+    check_batches(batches, "predict_probs", "make_loader(dataset, batch_size=1000, shuffle=False)")
     device = device_of(net)
     all_probs, all_labels = [], []
     with evaluating(net):
@@ -65,76 +75,8 @@ def accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
         >>> accuracy(torch.tensor([[0.9, 0.1], [0.2, 0.8]]), torch.tensor([0, 0]))
         0.5
     """
-    labels = class_indices(labels)
-    if probs.dim() != 2 or len(probs) != len(labels) or len(labels) == 0:
-        raise ValueError(f"Need one row of probabilities per label: probabilities of shape "
-                         f"{tuple(probs.shape)} but {len(labels)} labels.")
+    labels = check_rows_per_label(probs, labels)  # one row of probabilities per class number
     return (probs.argmax(dim=1) == labels.to(probs.device)).float().mean().item()
-
-
-def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classes: int) -> None:
-    """Raise a clear `ValueError` unless ``probs`` (N x classes, in [0, 1]) fits ``labels`` (N).
-
-    Example:
-        >>> check_probs_and_labels(torch.tensor([[1.5, -0.5]]), torch.tensor([0]), 2)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Probabilities must lie in [0, 1], got values from -0.5 to 1.5. Apply softmax ...
-    """
-    if probs.dim() != 2 or probs.shape[1] != num_classes:
-        raise ValueError(
-            f"Probabilities must have shape (N, {num_classes}), one column per class, "
-            f"got {tuple(probs.shape)}."
-        )
-    if labels.dim() != 1 or len(labels) != len(probs):
-        raise ValueError(
-            f"Need one label per row of probabilities: {len(probs)} rows but labels of shape "
-            f"{tuple(labels.shape)}."
-        )
-    if labels.is_floating_point() or labels.dtype == torch.bool:
-        raise ValueError(f"Labels must be class indices (integers), got dtype {labels.dtype}.")
-    if len(probs) == 0:
-        raise ValueError("No probabilities: the test set is empty.")
-    if not torch.isfinite(probs).all():
-        raise ValueError(
-            f"{int((~torch.isfinite(probs)).any(dim=1).sum())} of {len(probs)} rows of "
-            "probabilities are NaN or infinite: the model's weights are (training diverged, "
-            "e.g. a learning rate too high). Train it again with a smaller learning rate.")
-    if probs.min() < 0 or probs.max() > 1:
-        raise ValueError(
-            f"Probabilities must lie in [0, 1], got values from {probs.min().item():g} to "
-            f"{probs.max().item():g}. Apply softmax to the model's outputs first: "
-            "F.softmax(logits, dim=1)."
-        )
-    if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(
-            f"Labels must be class indices from 0 to {num_classes - 1}, got values from "
-            f"{labels.min().item()} to {labels.max().item()}."
-        )
-
-
-def add_pr_curves(
-    writer: SummaryWriter,
-    probs: torch.Tensor,
-    labels: torch.Tensor,
-    classes: Sequence[str],
-    global_step: int = 0,
-) -> None:
-    """One precision-recall curve per class, tagged with the class name.
-
-    For class ``i`` the ground truth is ``labels == i`` (the **true** labels) and the
-    score is the predicted probability of class ``i``.
-
-    Example:
-        >>> add_pr_curves(writer, probs, labels, CLASSES)  # doctest: +SKIP
-    """
-    if not isinstance(writer, SummaryWriter):
-        raise TypeError(f"add_pr_curves needs a SummaryWriter first (e.g. make_writer(...)), got "
-                        f"{type(writer).__name__}.")
-    probs, labels = torch.as_tensor(probs).detach().cpu(), torch.as_tensor(labels).detach().cpu()
-    check_probs_and_labels(probs, labels, len(classes))
-    for i, name in enumerate(classes):
-        writer.add_pr_curve(name, labels == i, probs[:, i], global_step=global_step)
 
 
 def per_class_accuracy(probs: torch.Tensor, labels: torch.Tensor, classes: Sequence[str]) -> dict[str, float]:
@@ -217,7 +159,7 @@ def fit(
     if writer is not None:
         if figure_every and classes is None:
             raise ValueError("Pass classes=... so the predictions figures can name the classes.")
-        from helpers.plots import check_classes_cover, plot_classes_preds  # matplotlib: only here
+        from helpers.plots import plot_classes_preds  # matplotlib: only here
     device = device_of(net)
     result = FitResult()
     net.train()
@@ -231,7 +173,7 @@ def fit(
             if result.steps == 0:  # before training, not at a figure or mid-epoch
                 check_labels(net, images, labels)
                 if writer is not None:
-                    check_classes_cover(net, images, classes)
+                    check_class_count(net, classes)
             optimizer.zero_grad()
             outputs = net(images)
             loss = F.cross_entropy(outputs, labels)
@@ -264,38 +206,6 @@ def fit(
     return result
 
 
-def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> None:
-    """Raise a clear `ValueError` unless ``labels`` are whole class numbers the model can output.
-
-    Example:
-        >>> from helpers.model import Net
-        >>> check_labels(Net(), torch.zeros(2, 1, 28, 28), torch.tensor([1, 10]))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Labels must be class numbers 0..9 (the model has 10 outputs), got 1..10. ...
-    """
-    if labels.dtype.is_floating_point or labels.dtype == torch.bool or labels.dim() != 1:
-        raise ValueError(f"Labels must be one whole class number per image (a 1-D long tensor), "
-                         f"got {labels.dtype} of shape {tuple(labels.shape)}: use labels.long(), "
-                         "or labels.argmax(dim=1) for one-hot labels.")
-    dtype = next(net.parameters()).dtype
-    if images.is_floating_point() and images.dtype != dtype:
-        raise ValueError(f"The images are {images.dtype} but the model is {dtype}: convert them "
-                         f"with images.to({dtype}) (or make_loader((images.to({dtype}), labels))).")
-    with evaluating(net):
-        try:
-            outputs = net(images[:1]).shape[-1]
-        except RuntimeError as err:
-            raise ValueError(
-                f"The model cannot take these images of shape {tuple(images.shape[1:])} "
-                f"({str(err).splitlines()[0]}): build it for this data, e.g. "
-                "Net(*IMAGE_SHAPES[DATASET]), or resize the images.") from None
-    if len(labels) and (labels.min() < 0 or labels.max() >= outputs):
-        raise ValueError(f"Labels must be class numbers 0..{outputs - 1} (the model has {outputs} "
-                         f"outputs), got {int(labels.min())}..{int(labels.max())}. Count classes "
-                         "from 0.")
-
-
 def evaluate(net: nn.Module, data: tuple[torch.Tensor, torch.Tensor], batch_size: int = 1000) -> float:
     """Accuracy of ``net`` on in-memory ``(images, labels)``.
 
@@ -304,15 +214,7 @@ def evaluate(net: nn.Module, data: tuple[torch.Tensor, torch.Tensor], batch_size
         >>> 0 <= evaluate(Net(), (torch.zeros(3, 1, 28, 28), torch.tensor([0, 1, 2]))) <= 1
         True
     """
-    if not (isinstance(data, tuple | list) and len(data) == 2):
-        raise TypeError("evaluate takes the test data as (images, labels) tensors, e.g. from "
-                        "to_tensors(test_set); for a loader use predict_probs.")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    images, labels = data[0], class_indices(data[1], "test labels")
-    if len(images) != len(labels) or len(labels) == 0:
-        raise ValueError(f"{len(images)} test images but {len(labels)} labels: they must match "
-                         "and not be empty.")
+    images, labels = check_test_data(data, batch_size)  # (images, labels) that match
     batches = ((images[i:i + batch_size], labels[i:i + batch_size])
                for i in range(0, len(images), batch_size))
     return accuracy(*predict_probs(net, batches))
@@ -325,8 +227,7 @@ def checkpoint_path(name: str = "fashion-mnist_net.pt") -> Path:
         >>> checkpoint_path().parent.name
         'checkpoints'
     """
-    if not isinstance(name, str | Path) or not str(name):
-        raise TypeError(f"Pass the weights' file name, e.g. 'fashion-mnist_net.pt', got {name!r}.")
+    check_file_name(name)  # a str or Path, or a clear error
     return course_dir() / "checkpoints" / name
 
 
@@ -342,20 +243,7 @@ def save_weights(net: nn.Module, path: str | Path | None = None) -> Path:
     import os
     import tempfile
 
-    if not isinstance(net, nn.Module):
-        raise TypeError(f"save_weights(model, path): pass the model itself (e.g. net), not a "
-                        f"{type(net).__name__}.")
-    if path is not None and not isinstance(path, str | Path):
-        raise TypeError(f"Pass the file to save to as a path, e.g. checkpoint_path('my_net.pt'), "
-                        f"got {path!r}.")
-    path = Path(path) if path is not None else checkpoint_path()
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder: pass a file name, e.g. {path / 'net.pt'}.")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OSError(f"Cannot save weights to {path}: {err.strerror or err}. Pick a folder you "
-                      "can write to.") from None
+    path = check_save_target(net, path if path is not None else checkpoint_path())
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
@@ -367,10 +255,6 @@ def save_weights(net: nn.Module, path: str | Path | None = None) -> Path:
     return path
 
 
-class WeightsError(ValueError):
-    """A weights file that cannot be loaded into the model: what is wrong, and what to do."""
-
-
 def load_weights(net: nn.Module, path: str | Path | None = None) -> nn.Module:
     """Load weights saved by `save_weights` into ``net`` safely (``weights_only=True``:
     plain tensors only, never code from the file).
@@ -379,35 +263,9 @@ def load_weights(net: nn.Module, path: str | Path | None = None) -> nn.Module:
         >>> load_weights(Net())  # doctest: +SKIP
         Net(...)
     """
-    if not isinstance(net, nn.Module):
-        raise TypeError(f"load_weights(model, path): pass the model first (e.g. Net()), then the "
-                        f"file; got a {type(net).__name__} as the model.")
     path = Path(path) if path is not None else checkpoint_path()
-    redo = ("Delete it and run chapter 04 again (it saves the weights), or train here.")
-    if path.is_dir():
-        raise WeightsError(f"{path} is a folder, not a weights file: pass the .pt file itself.")
-    if not path.exists():
-        raise FileNotFoundError(f"No saved weights at {path}: run chapter 04 first, or train here.")
-    try:
-        state = torch.load(path, map_location=device_of(net), weights_only=True)
-    except Exception as err:  # noqa: BLE001 - torch's messages would advise unsafe loading
-        import zipfile
-
-        pickled_objects = zipfile.is_zipfile(path) and (
-            "weights_only" in str(err) or "Unsupported global" in str(err))
-        kind = ("holds a whole pickled model or other objects, not plain weights (the course "
-                "never loads those: loading them can run code)" if pickled_objects
-                else f"is damaged or not a weights file ({type(err).__name__})")
-        raise WeightsError(f"{path} {kind}. {redo}") from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise WeightsError(f"{path} does not hold a model's weights (a state_dict). {redo}")
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as err:
-        detail = str(err).split("\n\t", 1)[-1].split("\n")[0][:300]
-        raise WeightsError(
-            f"{path} holds weights of another model than this {type(net).__name__} ({detail}). "
-            f"Pass the model they were saved from, or: {redo}") from None
+    state = checked_weights(net, path)  # plain tensors that fit net, or a clear WeightsError
+    net.load_state_dict(state)
     return net
 
 

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from helpers._runtime.servers import end_processes
-from helpers.data import DEBIAN_COPY, LOCAL_COPY_ENV, RAW_FILES
+from helpers._runtime.datafiles import DEBIAN_COPY, LOCAL_COPY_ENV, RAW_FILES
 from helpers.paths import COURSE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parent.parent

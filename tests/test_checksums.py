@@ -1,4 +1,4 @@
-"""helpers.checksums: event files checked in C give the same checksums, the same files and
+"""helpers._runtime.checksums: event files checked in C give the same checksums, the same files and
 the same reading, a damaged record included, as TensorBoard's own pure-Python code."""
 
 import json
@@ -11,8 +11,8 @@ from tensorboard.compat.tensorflow_stub import pywrap_tensorflow as tensorboard_
 from tensorboard.summary.writer import record_writer
 from torch.utils.tensorboard import SummaryWriter
 
+from helpers._runtime.checksums import masked_crc32c, use_fast_checksums
 from helpers.board import event_files, load_run
-from helpers.checksums import masked_crc32c, use_fast_checksums
 
 # Reads a run's scalars with TensorBoard's own code only: a fresh Python, no helpers imported.
 READ_WITH_TENSORBOARD = """
@@ -85,7 +85,7 @@ def test_a_damaged_record_is_still_caught_as_tensorboard_catches_it(tmp_path):
 def test_without_the_crc32c_package_tensorboards_own_code_is_used(tmp_path):
     code = ("import sys; sys.modules['crc32c'] = None  # as if it were not installed\n"
             "from helpers.board import load_run\n"
-            "from helpers.checksums import use_fast_checksums\n"
+            "from helpers._runtime.checksums import use_fast_checksums\n"
             "from torch.utils.tensorboard import SummaryWriter\n"
             "with SummaryWriter(sys.argv[1]) as w: w.add_scalar('loss', 0.5, 1)\n"
             "print(use_fast_checksums(), len(load_run(sys.argv[1]).Scalars('loss')))\n")

@@ -22,7 +22,7 @@ from helpers.board import summarize
 from helpers.data import CLASSES
 from helpers.model import Net
 from helpers.plots import images_to_probs, matplotlib_imshow, plot_classes_preds
-from helpers.train import add_pr_curves, fit, predict_probs
+from helpers.train import fit, predict_probs
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVICES = ["cpu", *(["cuda"] if torch.cuda.is_available() else []),
@@ -46,14 +46,16 @@ def test_plots_and_pr_curves_take_tensors_on_any_device(device, tmp_path):
     with SummaryWriter(tmp_path) as writer:
         fit(net, [(images, labels)] * 2, torch.optim.Adam(net.parameters()), writer=writer,
             log_every=1, figure_every=2, classes=CLASSES, progress=False)
-        add_pr_curves(writer, all_probs.to(device), labels, CLASSES)
+        probs_here = all_probs.to(device)  # chapter 05's calls, with tensors on the device
+        for i, name in enumerate(CLASSES):
+            writer.add_pr_curve(name, labels == i, probs_here[:, i], global_step=0)
     shows = summarize(tmp_path)
     assert "predictions vs. actuals  1 image" in shows and shows.count("127 thresholds") == 10
 
 
 def python_sources() -> dict[str, str]:
     """Every helpers module and every notebook code cell (magics and shell lines blanked)."""
-    modules = sorted((ROOT / "helpers").glob("*.py"))
+    modules = sorted((ROOT / "helpers").rglob("*.py"))
     sources = {str(p.relative_to(ROOT)): p.read_text() for p in modules}
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         for i, cell in enumerate(nbformat.read(path, as_version=4).cells):

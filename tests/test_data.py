@@ -11,9 +11,9 @@ from conftest import idx_bytes
 from torchvision.datasets import FakeData
 
 from helpers import data
+from helpers._runtime import datafiles
 from helpers.data import (
     CLASSES,
-    RAW_FILES,
     CorruptDataError,
     DataNotFoundError,
     ensure_fashion_mnist,
@@ -42,7 +42,7 @@ def test_transform_scales_pixels_to_minus_one_one():
 
 
 def test_real_fashion_mnist_loads_offline(tmp_path, monkeypatch, offline, real_copy):
-    monkeypatch.setenv(data.LOCAL_COPY_ENV, str(real_copy))
+    monkeypatch.setenv(datafiles.LOCAL_COPY_ENV, str(real_copy))
     train = load_fashion_mnist(train=True, root=tmp_path, download=False)
     test = load_fashion_mnist(train=False, root=tmp_path)
     assert (len(train), len(test)) == (60_000, 10_000)
@@ -55,15 +55,15 @@ def test_real_fashion_mnist_loads_offline(tmp_path, monkeypatch, offline, real_c
 def test_unpacked_files_are_used_without_any_copy(tmp_path, no_local_copy, offline):
     raw = tmp_path / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
-    for name in RAW_FILES:
+    for name in datafiles.RAW_FILES:
         (raw / name).write_bytes(idx_bytes(name))
     assert len(load_fashion_mnist(train=False, root=tmp_path)) == 10_000
 
 
 def test_local_copy_from_environment_variable_is_unpacked(tmp_path, monkeypatch, fake_gz_copy, offline):
-    monkeypatch.setenv(data.LOCAL_COPY_ENV, str(fake_gz_copy))
+    monkeypatch.setenv(datafiles.LOCAL_COPY_ENV, str(fake_gz_copy))
     assert ensure_fashion_mnist(tmp_path) == tmp_path
-    for name, (_, size) in RAW_FILES.items():
+    for name, (_, size) in datafiles.RAW_FILES.items():
         assert (tmp_path / "FashionMNIST" / "raw" / name).stat().st_size == size
     assert not list((tmp_path / "FashionMNIST" / "raw").glob(".*partial"))
 
@@ -72,7 +72,7 @@ def test_offline_without_any_copy_gives_one_clear_error(tmp_path, no_local_copy,
     with pytest.raises(DataNotFoundError) as info:
         load_fashion_mnist(root=tmp_path)
     message = str(info.value)
-    for name in RAW_FILES:
+    for name in datafiles.RAW_FILES:
         assert name in message
     assert "FASHION_MNIST_DIR" in message and "dataset-fashion-mnist" in message
     assert "download" in message and "internet" in message
@@ -88,7 +88,7 @@ def test_download_false_never_touches_the_network(tmp_path, no_local_copy):
 def test_damaged_unpacked_file_is_named_not_used(tmp_path, no_local_copy, offline, damage):
     raw = tmp_path / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
-    for name in RAW_FILES:
+    for name in datafiles.RAW_FILES:
         (raw / name).write_bytes(idx_bytes(name))
     bad = raw / "t10k-images-idx3-ubyte"
     content = idx_bytes(bad.name)
@@ -103,7 +103,7 @@ def test_truncated_gz_in_local_copy_is_named(tmp_path, monkeypatch, fake_gz_copy
     shutil.copytree(fake_gz_copy, copy)
     gz = copy / "train-labels-idx1-ubyte.gz"
     gz.write_bytes(gz.read_bytes()[:40])  # cut mid-stream
-    monkeypatch.setenv(data.LOCAL_COPY_ENV, str(copy))
+    monkeypatch.setenv(datafiles.LOCAL_COPY_ENV, str(copy))
     with pytest.raises(CorruptDataError, match="train-labels-idx1-ubyte.gz") as info:
         ensure_fashion_mnist(tmp_path / "root")
     assert "--reinstall dataset-fashion-mnist" in str(info.value)
@@ -115,7 +115,7 @@ def test_short_file_inside_a_good_gz_is_named(tmp_path, monkeypatch, fake_gz_cop
     shutil.copytree(fake_gz_copy, copy)
     with gzip.open(copy / "t10k-labels-idx1-ubyte.gz", "wb") as f:
         f.write(idx_bytes("t10k-labels-idx1-ubyte", count=9_000))
-    monkeypatch.setenv(data.LOCAL_COPY_ENV, str(copy))
+    monkeypatch.setenv(datafiles.LOCAL_COPY_ENV, str(copy))
     with pytest.raises(CorruptDataError, match="t10k-labels-idx1-ubyte.gz.*truncated"):
         ensure_fashion_mnist(tmp_path / "root")
 
@@ -123,10 +123,10 @@ def test_short_file_inside_a_good_gz_is_named(tmp_path, monkeypatch, fake_gz_cop
 def test_data_root_defaults_to_the_course_folder_wherever_python_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("COURSE_DIR")  # the test session's scratch course
-    root = data.default_data_root()
+    root = datafiles.default_data_root()
     assert root.name == "data" and (root.parent / "helpers" / "__init__.py").exists()
     monkeypatch.setenv("COURSE_DIR", str(tmp_path))
-    assert data.default_data_root() == tmp_path / "data"
+    assert datafiles.default_data_root() == tmp_path / "data"
 
 
 def test_cifar10_offline_gives_a_clear_error(tmp_path, offline):
@@ -150,12 +150,12 @@ def test_to_tensors_of_any_dataset(channels, size):
 def test_to_tensors_fast_path_matches_the_transform(fake_gz_copy, tmp_path, monkeypatch, offline):
     raw = tmp_path / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
-    for name in RAW_FILES:
+    for name in datafiles.RAW_FILES:
         content = bytearray(idx_bytes(name))
         if name == "t10k-images-idx3-ubyte":
             content[16:16 + 784] = bytes(range(256)) * 3 + bytes(16)
         (raw / name).write_bytes(bytes(content))
-    monkeypatch.setenv(data.LOCAL_COPY_ENV, str(tmp_path / "none"))
+    monkeypatch.setenv(datafiles.LOCAL_COPY_ENV, str(tmp_path / "none"))
     test = load_fashion_mnist(train=False, root=tmp_path)
     images, labels = to_tensors(test)
     assert images.shape == (10_000, 1, 28, 28)
@@ -237,7 +237,7 @@ def test_load_tensors_reads_the_files_as_torchvision_and_the_tutorials_transform
     expected_images, expected_labels = to_tensors(load_fashion_mnist(train=train))
     assert torch.equal(images, expected_images) and torch.equal(labels, expected_labels)
     assert classes == CLASSES and images.dtype == torch.float32 and labels.dtype == torch.long
-    with pytest.raises(TypeError, match="train must be True or False"):
+    with pytest.raises(TypeError, match="train must be True .*or False"):
         load_tensors("fashion-mnist", train="test")
 
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from test_one_source import chapter_definitions, without_docstrings
 
-from helpers.debugging import FAULTS, break_training, check_diagnoses, diagnose, mystery_faults, run_overview
+from helpers.debugging import FAULTS, break_training, diagnose, mystery_faults, report_diagnoses, run_overview
 from solutions.ch08_debugging import chapter_data, train_run
 
 
@@ -53,7 +53,7 @@ def test_the_check_says_right_wrong_and_unanswered_and_never_gives_the_answer_aw
     names = sorted(truth)
     wrong = next(f for f in FAULTS if f not in (truth[names[1]], "healthy"))
     broken = next(name for name in names[4:] if truth[name] != "healthy")
-    check_diagnoses(folder, {names[0]: truth[names[0]], names[1]: wrong, names[2]: "?",
+    report_diagnoses(folder, {names[0]: truth[names[0]], names[1]: wrong, names[2]: "?",
                              names[3]: "broken", "run_9": "healthy", broken: "healthy"})
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{names[0]}: right, {truth[names[0]]}: ")
@@ -71,7 +71,7 @@ def test_every_right_answer_is_accepted_and_every_wrong_one_refused(runs, capsys
     folder, truth = runs
     for name, fault in truth.items():
         for answer in FAULTS:
-            check_diagnoses(folder, {name: answer})
+            report_diagnoses(folder, {name: answer})
             out = capsys.readouterr().out
             assert out.endswith(f"{1 if answer == fault else 0} of 1 right.\n"), (name, answer, out)
             if answer != fault:
@@ -82,7 +82,7 @@ def test_the_solution_gets_every_run_right(runs, capsys):
     from solutions.ch08_debugging import DIAGNOSES
 
     folder, _ = runs
-    check_diagnoses(folder, DIAGNOSES)
+    report_diagnoses(folder, DIAGNOSES)
     assert capsys.readouterr().out.splitlines()[-1] == "6 of 6 right."
 
 
@@ -94,4 +94,4 @@ def test_a_bad_fault_or_answer_container_is_refused(tmp_path):
         train_run(tmp_path / "r", "nan", data, data)
     assert not (tmp_path / "r").exists()  # refused before a writer made the folder
     with pytest.raises(TypeError, match="as a dict"):
-        check_diagnoses(tmp_path, ["divergence"])
+        report_diagnoses(tmp_path, ["divergence"])

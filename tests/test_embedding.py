@@ -8,7 +8,7 @@ import torch
 from helpers.data import CLASSES
 from helpers.embedding import learned_features, silhouette
 from helpers.model import Net
-from helpers.plots import confusion_matrix, most_confident_mistakes, plot_confusion_matrix, plot_predictions
+from helpers.plots import confusion_matrix, most_confident_mistakes, plot_confusion_matrix
 
 
 def slow_silhouette(features: torch.Tensor, labels: torch.Tensor) -> float:
@@ -78,7 +78,3 @@ def test_the_surest_mistakes_come_first_and_are_titled_with_both_classes():
     probs = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8], [0.99, 0.01]])
     labels = torch.tensor([1, 1, 1, 0])  # rows 0 and 1 are wrong, row 0 surer
     assert most_confident_mistakes(probs, labels, k=8).tolist() == [0, 1]
-    fig = plot_predictions(torch.zeros(2, 1, 28, 28), [0, 1], [0.9, 0.6], [1, 1], ["Coat", "Shirt"])
-    assert [ax.get_title() for ax in fig.axes] == ["Coat, 90.0%\n(label: Shirt)",
-                                                   "Shirt, 60.0%\n(label: Shirt)"]
-    assert [ax.title.get_color() for ax in fig.axes] == ["red", "green"]

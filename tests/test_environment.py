@@ -60,7 +60,7 @@ def test_helpers_imports_from_any_folder_without_side_effects(tmp_path):
 
 def test_the_tests_work_in_a_scratch_course_not_the_learners():
     """`make test` never adds runs to the learner's runs/ or weights to their checkpoints/."""
-    from helpers.board import runs_root
+    from helpers._runtime.runs import runs_root
     from helpers.paths import course_dir
     from helpers.train import checkpoint_path
 

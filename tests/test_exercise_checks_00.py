@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
-from helpers.exercises import check_exercises, exercise_status
+from helpers.exercises import exercise_status, report_exercises
 
 pytestmark = pytest.mark.unit
 
@@ -34,7 +34,7 @@ def test_cube_in_the_chapters_own_run_is_not_a_new_run(runs, capsys):
     write(runs / "20261202-100000", {"setup/square": [(s, s**2) for s in range(11)],
                                      "setup/cube": [(s, s**3) for s in range(10)]})
     assert not done(1)
-    check_exercises("00_setup")
+    report_exercises("00_setup")
     said = capsys.readouterr().out
     assert "None of the 1 run(s) in runs/00_setup/" in said and "next to setup/square" in said
 
@@ -71,5 +71,5 @@ def test_a_write_after_close_counts(runs):
 
 def test_no_run_at_all_says_where_to_write(runs, capsys):
     runs.rmdir()
-    check_exercises("00_setup")
+    report_exercises("00_setup")
     assert "There is no run in runs/00_setup/ yet" in capsys.readouterr().out

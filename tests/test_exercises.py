@@ -15,7 +15,8 @@ import nbformat
 import pytest
 from test_notebooks import CHAPTERS, ROOT
 
-from helpers.exercises import EXERCISES, exercise_status
+from helpers._runtime.grading import EXERCISES
+from helpers.exercises import exercise_status
 
 
 def test_every_chapter_has_exercises_a_check_cell_and_solutions():
@@ -26,7 +27,7 @@ def test_every_chapter_has_exercises_a_check_cell_and_solutions():
         listed = re.findall(r"^(\d+)\. ", text[text.index("## Exercises"):], re.M)
         assert listed == [str(n) for n in range(1, len(EXERCISES[chapter]) + 1)], chapter
         assert cells[-1].cell_type == "code" and cells[-1].source.strip().endswith(
-            f'check_exercises("{chapter}")'), f"{chapter}: end with the exercises' check cell"
+            f'report_exercises("{chapter}")'), f"{chapter}: end with the exercises' check cell"
         module = importlib.import_module(f"solutions.ch{chapter}")
         assert [f"exercise_{n}" for n in range(1, len(EXERCISES[chapter]) + 1)] == sorted(
             name for name in vars(module) if name.startswith("exercise_")), chapter
@@ -49,7 +50,7 @@ def test_each_solution_passes_its_check(chapter, tmp_path, monkeypatch):
 def test_08_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
     # written as a learner would, in the chapter's RUN_DIR next to its healthy mystery run
     from helpers.debugging import mystery_faults
-    from helpers.exercises import check_exercises
+    from helpers.exercises import report_exercises
     from solutions.ch08_debugging import chapter_data, train_run
 
     monkeypatch.setenv("COURSE_DIR", str(tmp_path))
@@ -58,14 +59,14 @@ def test_08_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
     healthy = f"run_{mystery_faults().index('healthy') + 1}"
     train_run(run_dir / healthy, "healthy", train_data, test_data)
     train_run(run_dir / "fixed", "healthy", train_data, test_data)  # "fixed" = the healthy one
-    check_exercises("08_debugging")
+    report_exercises("08_debugging")
     assert (f"Closest: 08_debugging/20261125-101500/fixed logs the same loss/train as "
             f"20261125-101500/{healthy}") in capsys.readouterr().out.splitlines()[0]
     train_run(run_dir / "fixed", "divergence", train_data, test_data, lr=0.001)  # the tutorial's lr
     train_run(run_dir / "overfitting_300", "overfitting", train_data, test_data, steps=300)
     status = exercise_status("08_debugging")
     assert status == [(what, None) for what, _ in EXERCISES["08_debugging"]], status
-    check_exercises("08_debugging")
+    report_exercises("08_debugging")
     out = capsys.readouterr().out.splitlines()
     assert "fixed ends with loss/train at 2.3, not below 2.0" in out[0], out
     assert "overfitting_300 has 300 steps, but shows overfitting" in out[1], out
@@ -94,7 +95,7 @@ def test_01_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
     from torchvision.utils import make_grid
 
     from helpers.data import load_dataset, make_loader, make_transform
-    from helpers.exercises import check_exercises
+    from helpers.exercises import report_exercises
 
     runs = _course_runs(tmp_path, monkeypatch, "01_write_images")
     train_set, _ = load_dataset("fashion-mnist", train=True, transform=make_transform(1))
@@ -107,7 +108,7 @@ def test_01_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
         for step in range(3):  # one batch logged three times
             writer.add_image("three_batches", grid, global_step=step)
     assert _done("01_write_images") == [False, False]
-    check_exercises("01_write_images")
+    report_exercises("01_write_images")
     out = capsys.readouterr().out.splitlines()
     assert "Closest: 01_write_images/20261125-101500 has ten: 10 image(s), 8 per row." in out[0], out
     assert "three_batches at steps [0, 1, 2], but they show only 1 different picture(s)" in out[1], out
@@ -127,7 +128,7 @@ def test_02_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
     import torch.nn as nn
     import torch.nn.functional as F
 
-    from helpers.exercises import check_exercises
+    from helpers.exercises import report_exercises
     from helpers.model import Net
     from solutions.ch02_graph import log_graph
 
@@ -158,7 +159,7 @@ def test_02_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
     log_graph(DropoutOnTheInput(), torch.zeros(1, 1, 28, 28), "on-input")
     log_graph(TutorialNet(), torch.zeros(16, 3, 32, 32), "tutorial")
     assert _done("02_graph") == [False, False]
-    check_exercises("02_graph")
+    report_exercises("02_graph")
     out = capsys.readouterr().out.splitlines()
     assert "-on-input has a Dropout node, but not between fc1 and fc2." in out[0], out
     assert "-tutorial has a 3x32x32 input, but 256 features into an fc1" in out[1], out
@@ -179,7 +180,7 @@ def test_03_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
     from torch.utils.tensorboard import SummaryWriter
 
     from helpers.data import load_tensors, select_n_random
-    from helpers.exercises import check_exercises
+    from helpers.exercises import report_exercises
 
     runs = _course_runs(tmp_path, monkeypatch, "03_projector")
     (all_images, all_labels), classes = load_tensors("fashion-mnist", train=True)
@@ -193,12 +194,12 @@ def test_03_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
         writer.add_embedding(features[:100], metadata_header=["class", "index"], metadata=[
             [c, str(int(y))] for c, y in zip(class_labels[:100], labels[:100])])
     assert _done("03_projector") == [False, False]
-    check_exercises("03_projector")
+    report_exercises("03_projector")
     out = capsys.readouterr().out.splitlines()
     assert "has 1,000 points but no label for each" in out[0], out
     assert "but its class column does not hold class names" in out[1], out
     (runs / "20261125-101500" / "projector_config.pbtxt").unlink()  # leave the index one
-    check_exercises("03_projector")
+    report_exercises("03_projector")
     assert "its index column does not give each point a number of its own" in \
         capsys.readouterr().out.splitlines()[1]
     # right ways: 1,000 labelled points without thumbnails; the index of the 1,000 points
@@ -238,9 +239,9 @@ def _scalar_run(tmp_path, chapter: str, name: str, scalars: dict[str, list[tuple
 
 
 def _found(chapter: str) -> list:
-    from helpers.exercises import _findings
+    from helpers._runtime.grading import findings
 
-    return [found for _what, found in _findings(chapter)]
+    return [found for _what, found in findings(chapter)]
 
 
 def test_04_exercise_1_counts_the_images_whatever_the_layout(tmp_path, monkeypatch):
@@ -346,10 +347,10 @@ def _chapter_06(tmp_path, monkeypatch):
 
 
 def _said_06(capsys) -> list[str]:
-    from helpers.exercises import check_exercises
+    from helpers.exercises import report_exercises
 
     capsys.readouterr()  # what training printed
-    check_exercises("06_comparing_runs")
+    report_exercises("06_comparing_runs")
     return capsys.readouterr().out.splitlines()
 
 
@@ -405,7 +406,7 @@ def test_06_exercise_2_wants_the_optimizer_as_a_setting_of_every_run(tmp_path, m
 @pytest.mark.server  # torchrun jobs of the chapter's own script
 def test_07_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
     # the chapter's script, changed and started as a learner would (small jobs: 2,048 images)
-    from helpers.exercises import check_exercises
+    from helpers.exercises import report_exercises
     from solutions.ch07_distributed import chapter_script, torchrun
 
     _course_runs(tmp_path, monkeypatch, "07_distributed")
@@ -418,7 +419,7 @@ def test_07_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
 
     def said() -> list[str]:
         capsys.readouterr()
-        check_exercises("07_distributed")
+        report_exercises("07_distributed")
         return capsys.readouterr().out.splitlines()
 
     launch(2, 64)  # the chapter's run

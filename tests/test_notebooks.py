@@ -34,7 +34,7 @@ def test_chapter_follows_the_conventions(path):
     ends = [h for h in headings if h in ("## What TensorBoard now shows", "## Summary")]
     assert ends == ["## What TensorBoard now shows", "## Summary"]
     assert "## Exercises" in cells[-2].source  # then the cell that checks them
-    assert cells[-1].cell_type == "code" and "check_exercises(" in cells[-1].source
+    assert cells[-1].cell_type == "code" and "report_exercises(" in cells[-1].source
     code = [c for c in cells if c.cell_type == "code"]
     # the self-check reads the run back (08's six runs: one line each)
     assert any(re.search(r"(summarize|run_overview)\(RUN_DIR\)", c.source) for c in code[-2:])

@@ -1,5 +1,12 @@
-"""What the public helpers need and a learner need not open: input checks and their
-messages, TensorBoard's processes and proxy, data files, checksums, CPU sharing, and the
-exercise checks. Only ``helpers`` imports it, except `servers` (torch-free), which the
-tooling shares.
+"""What the public helpers need and a learner need not open to follow a chapter.
+
+- `checks`: every input check and its message (what was wrong, what to do).
+- `servers`: ports, processes and TensorBoard's records of its servers; no torch.
+- `datafiles`: Fashion-MNIST's four files, found on this machine first; no torch.
+- `runs`: reading runs back with TensorBoard's own reader.
+- `grading`, `diagnosis`: the exercise checks and chapter 08's answer key.
+- `checksums`: event-file checksums in C; `threads`: sharing a busy CPU.
+
+Only the public `helpers` modules import these; the tooling (``coursetools``) imports only
+the torch-free `servers` and `datafiles` (and `helpers.paths`).
 """

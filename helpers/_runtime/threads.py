@@ -23,6 +23,7 @@ import time
 
 import psutil
 import torch
+from torch.utils.data import DataLoader
 
 
 def _busy_and_total(times) -> tuple[float, float]:
@@ -92,3 +93,12 @@ def adjust_threads() -> int:
     if _shared is None:
         _shared = ThreadsForLoad()
     return _shared.adjust()
+
+
+class SharingLoader(DataLoader):
+    """A `DataLoader` that fits torch's threads to a busy CPU as it goes (`adjust_threads`)."""
+
+    def __iter__(self):
+        for batch in super().__iter__():
+            adjust_threads()
+            yield batch

@@ -1,0 +1,116 @@
+"""Which of chapter 08's faults a run has, read back from its event files: the answer key
+behind `helpers.debugging.report_diagnoses` and the chapter's exercises.
+
+Example:
+    >>> sorted(mystery_faults()) == sorted(FAULTS)
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+from helpers._runtime.runs import load_run, run_folder
+
+FAULTS: dict[str, str] = {
+    "divergence": "Scalars: loss/train shoots up to huge values or turns NaN (triangles "
+                  "along the top of the chart).",
+    "unnormalised inputs": "Histograms: inputs spread over 0..255 instead of -1..1; Images: "
+                           "flat black silhouettes, no grey levels.",
+    "dead layer": "Histograms: activations/fc1 are all exactly 0, and so are the gradients of "
+                  "conv1 and fc1; Scalars: loss/train flat near ln 10 = 2.30.",
+    "overfitting": "Scalars: loss/train falls while loss/test rises; accuracy/train far above "
+                   "accuracy/test.",
+    "label bug": "Images: the labels do not match the pictures; Scalars: loss/train stays "
+                 "near 2.30 and accuracy/test near chance (10 %).",
+    "healthy": "nothing: loss/train and loss/test fall together.",
+}
+"""Each fault a run can have, with where TensorBoard shows it."""
+
+
+def mystery_faults(seed: int = 0) -> list[str]:
+    """All faults in a shuffled order, the same for the same seed: which run has which.
+
+    Example:
+        >>> sorted(mystery_faults()) == sorted(FAULTS)
+        True
+    """
+    faults = list(FAULTS)
+    random.Random(seed).shuffle(faults)
+    return faults
+
+
+def evidence(run_dir: str | Path) -> dict[str, float]:
+    """The numbers that tell the faults apart, read back from a run's event files.
+
+    Example:
+        >>> evidence("runs/08_debugging/20261125-101500/run_1")["last test accuracy"]  # doctest: +SKIP
+        0.781
+    """
+    acc = load_run(run_folder(run_dir))
+    tags = acc.Tags()
+    if "loss/train" not in tags["scalars"]:
+        raise FileNotFoundError(f"{run_dir} has no loss/train: train it first (train_run, chapter 08).")
+
+    def values(tag: str) -> list[float]:
+        return [e.value for e in acc.Scalars(tag)]
+
+    def histogram_limits(tag: str) -> tuple[float, float]:
+        if tag not in tags["histograms"]:
+            return math.nan, math.nan
+        last = acc.Histograms(tag)[-1].histogram_value
+        return last.min, last.max
+
+    train_loss, test_loss = values("loss/train"), values("loss/test")
+    finite = [v for v in train_loss if math.isfinite(v)]
+    gradient = histogram_limits("gradients/conv1")
+    return {
+        "first train loss": train_loss[0],
+        "largest train loss": max(finite) if finite else math.inf,
+        "steps until not finite": next((e.step for e in acc.Scalars("loss/train")
+                                        if not math.isfinite(e.value)), 0),
+        "last train loss": train_loss[-1],
+        "last train accuracy": values("accuracy/train")[-1],
+        "lowest test loss": min((v for v in test_loss if math.isfinite(v)), default=math.inf),
+        "last test loss": test_loss[-1],
+        "last test accuracy": values("accuracy/test")[-1],
+        "largest input": histogram_limits("inputs")[1],
+        "largest fc1 activation": histogram_limits("activations/fc1")[1],
+        "largest conv1 gradient": max(abs(gradient[0]), abs(gradient[1])),
+    }
+
+
+def diagnose(run_dir: str | Path) -> tuple[str, str]:
+    """The run's fault (one of `FAULTS`) and the numbers, from its event files, that show it.
+
+    Example:
+        >>> diagnose("runs/08_debugging/20261125-101500/run_1")  # doctest: +SKIP
+        ('overfitting', 'accuracy/train reached 100.0 % while loss/test rose from ...')
+    """
+    e = evidence(run_dir)
+    if e["steps until not finite"]:
+        return "divergence", (f"loss/train was {e['first train loss']:.2f} at first and turned NaN "
+                              f"at step {e['steps until not finite']}: the weights blew up.")
+    if e["largest train loss"] > 10 * e["first train loss"]:
+        return "divergence", (f"loss/train shot up from {e['first train loss']:.2f} to "
+                              f"{e['largest train loss']:.3g}.")
+    if e["largest input"] > 2:
+        return "unnormalised inputs", (f"the inputs histogram reaches {e['largest input']:.0f}, "
+                                       "where normalised pixels stay within -1..1.")
+    if e["largest fc1 activation"] == 0 and e["largest conv1 gradient"] == 0:
+        return "dead layer", (f"every fc1 activation is 0, conv1's gradients are 0, and "
+                              f"loss/train stays at {e['last train loss']:.2f}.")
+    if e["last train loss"] > 1.9 and e["last test accuracy"] < 0.3:
+        return "label bug", (f"loss/train stays at {e['last train loss']:.2f} (ln 10 = 2.30 is "
+                             f"guessing) and accuracy/test at {e['last test accuracy']:.1%}, "
+                             "though the layers are alive.")
+    if e["last test loss"] > 1.5 * e["lowest test loss"] and e["last train loss"] < 0.5 * e["last test loss"]:
+        return "overfitting", (f"loss/train fell to {e['last train loss']:.2f} while loss/test rose "
+                               f"from {e['lowest test loss']:.2f} to {e['last test loss']:.2f} "
+                               f"(accuracy/train {e['last train accuracy']:.1%}, accuracy/test "
+                               f"{e['last test accuracy']:.1%}).")
+    return "healthy", (f"loss/train fell to {e['last train loss']:.2f} and loss/test to "
+                       f"{e['last test loss']:.2f} together; accuracy/test "
+                       f"{e['last test accuracy']:.1%}.")
