@@ -24,19 +24,28 @@ import io
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE_SCRIPT = ROOT / "benchmarks" / "tutorial_baseline.py"
-RESULTS = ROOT / "benchmarks" / "results.md"
-TRAINING_CHAPTER = ROOT / "notebooks" / "04_training.ipynb"
+from coursetools.course import REPO, chapter_path, chapter_paths, course_dir_set_to, link_data
+
+if TYPE_CHECKING:  # torch loads only where a measure needs it
+    from torch import nn
+
+    from helpers.train import FitResult
+
+BASELINE_SCRIPT = REPO / "benchmarks" / "tutorial_baseline.py"
+RESULTS = REPO / "benchmarks" / "results.md"
+TRAINING_CHAPTER = chapter_path("04_training")
 
 # The targets: (what, how the measured value must compare)
 TARGET_COURSE_RATIO = 0.5  # every notebook, fresh kernels, / the tutorial's script
@@ -47,6 +56,28 @@ TARGET_EVAL_SPEEDUP = 10.0  # test-set probabilities: baseline time / course tim
 TARGET_BUSY_SHARE = 0.40  # chapter 04's images/s beside two busy processes / quiet
 TARGET_QUIET_COST = 0.05  # at most this much slower on a quiet CPU for sharing it
 TARGET_SHUTDOWN_COST = 0.2  # seconds a chapter's TensorBoard may add to its kernel's shutdown
+
+Timing = tuple[float, int, dict[str, float]]  # run_notebook's: seconds, peak memory, parts
+
+
+def say(*words) -> None:
+    """Where the benchmark is, on stderr (the table goes to stdout)."""
+    print(*words, file=sys.stderr, flush=True)
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: ``--quick``, ``--results``, ``--note``, ``--repeats``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 200 baseline steps, only the first notebook, 20 training steps")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help=f"markdown file the run is added to (default: {RESULTS.relative_to(REPO)})")
+    parser.add_argument("--note", default="", help="a line to keep with the results (e.g. the load)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="whole-command timings, baseline and course alternating (default: 3; quick: 1)")
+    args = parser.parse_args(argv)
+    args.repeats = args.repeats or (1 if args.quick else 3)
+    return args
 
 
 # --- the tutorial's script -------------------------------------------------------------------
@@ -69,9 +100,14 @@ def run_baseline(data_root: Path, quick: bool) -> dict:
 
 # --- notebooks, the way nbval runs them ------------------------------------------------------
 
-def notebooks() -> list[Path]:
-    """Every chapter: ``notebooks/NN_*.ipynb``, in order."""
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+def chapters_to_time(quick: bool) -> list[Path]:
+    """Every chapter, or (``quick``) only the first.
+
+    Example:
+        >>> [path.name for path in chapters_to_time(quick=True)]
+        ['00_setup.ipynb']
+    """
+    return chapter_paths()[:1] if quick else chapter_paths()
 
 
 def skipped_by_nbval(cell) -> bool:
@@ -117,30 +153,19 @@ class PeakMemory:
 
 
 @contextlib.contextmanager
-def fresh_course(data_root: Path):
+def scratch_course(data_root: Path) -> Iterator[Path]:
     """A scratch course folder (``$COURSE_DIR``) with no runs or checkpoints yet and the real
     data (``data/``, a link to ``data_root``), for the kernels started inside the block; the
     folder is removed after it.
 
     Example:
-        >>> with fresh_course(Path("data")) as course:  # doctest: +SKIP
+        >>> with scratch_course(Path("data")) as course:  # doctest: +SKIP
         ...     sorted(p.name for p in course.iterdir())
         ['data']
     """
-    from helpers.paths import COURSE_DIR_ENV
-
-    before = os.environ.get(COURSE_DIR_ENV)
     with tempfile.TemporaryDirectory(prefix="course-benchmark-") as scratch:
-        course = Path(scratch)
-        (course / "data").symlink_to(Path(data_root).resolve(), target_is_directory=True)
-        os.environ[COURSE_DIR_ENV] = str(course)
-        try:
+        with course_dir_set_to(link_data(Path(scratch), data_root)) as course:
             yield course
-        finally:
-            if before is None:
-                os.environ.pop(COURSE_DIR_ENV, None)
-            else:
-                os.environ[COURSE_DIR_ENV] = before
 
 
 def run_notebook(path: Path, frame: bool = False) -> tuple[float, int, dict[str, float]]:
@@ -218,7 +243,8 @@ def slowest_section(parts: dict[str, float]) -> str:
 
 FLOOR_CELLS = (
     "import helpers  # the guard every chapter starts with",
-    "import torch\nfrom helpers.board import make_writer  # what every chapter imports",
+    "import torch\nfrom torch.utils.tensorboard import SummaryWriter\n"
+    "from helpers.board import summarize  # what every chapter imports",
     "torch.optim.Adam([torch.zeros(1, requires_grad=True)]).step()  # creating it imports torch._dynamo",
 )
 
@@ -234,6 +260,81 @@ def run_floor(folder: Path) -> tuple[float, int, dict[str, float]]:
     path = Path(folder) / "floor.ipynb"
     nbformat.write(nb, path)
     return run_notebook(path)
+
+
+@dataclass
+class Turns:
+    """The tutorial's script and every chapter, timed in turns (`time_in_turns`): one entry
+    per repeat in each list."""
+
+    tutorial: list[dict] = field(default_factory=list)  # run_baseline's figures
+    chapters: dict[str, list[Timing]] = field(default_factory=dict)  # run_notebook's, per chapter
+    framed: dict[str, list[float]] = field(default_factory=dict)  # shutdowns with the frame
+    floors: list[Timing] = field(default_factory=list)  # run_floor's
+
+    @property
+    def totals(self) -> list[float]:
+        """Every chapter's seconds together, per repeat."""
+        return [sum(runs[i][0] for runs in self.chapters.values()) for i in range(len(self.tutorial))]
+
+    @property
+    def tutorial_run(self) -> dict:
+        """The figures of the tutorial's median run (by its whole time)."""
+        middle = statistics.median(b["total_seconds"] for b in self.tutorial)
+        return min(self.tutorial, key=lambda b: abs(b["total_seconds"] - middle))
+
+    @property
+    def tutorial_total(self) -> float:
+        return statistics.median(b["total_seconds"] for b in self.tutorial)
+
+    @property
+    def course_total(self) -> float:
+        return statistics.median(self.totals)
+
+    @property
+    def ratios(self) -> list[float]:
+        """Every chapter's time / the tutorial's script, per repeat."""
+        return [c / b["total_seconds"] for c, b in zip(self.totals, self.tutorial)]
+
+    @property
+    def shutdowns(self) -> dict[str, tuple[float, float]]:
+        """Per chapter, the median kernel shutdown without and with its TensorBoard frame."""
+        return {name: (statistics.median(r[2]["shutdown"] for r in runs),
+                       statistics.median(self.framed[name])) for name, runs in self.chapters.items()}
+
+    @property
+    def timings(self) -> list[tuple[str, float, int, dict[str, float], tuple[float, float]]]:
+        """Per chapter: name, median seconds, peak memory, median parts, (fastest, slowest)."""
+        return [(name, statistics.median(r[0] for r in runs), max(r[1] for r in runs),
+                 {part: statistics.median(r[2][part] for r in runs) for part in runs[0][2]},
+                 (min(r[0] for r in runs), max(r[0] for r in runs)))
+                for name, runs in self.chapters.items()]
+
+    @property
+    def floor(self) -> dict[str, float]:
+        """The median parts of the floor chapter (`run_floor`)."""
+        return {part: statistics.median(f[2][part] for f in self.floors) for part in self.floors[0][2]}
+
+
+def time_in_turns(data_root: Path, quick: bool, repeats: int) -> Turns:
+    """The tutorial's script, then every chapter (and the floor) in a fresh course, then every
+    chapter again with its TensorBoard frame (for the kernel shutdowns); ``repeats`` times."""
+    chosen = chapters_to_time(quick)
+    turns = Turns(chapters={p.stem: [] for p in chosen}, framed={p.stem: [] for p in chosen})
+    for repeat in range(1, repeats + 1):  # alternating, so a slow spell hits both
+        say(f"1-2/5 repeat {repeat}/{repeats}: the tutorial's script (about 1-2 minutes)...")
+        turns.tutorial.append(run_baseline(data_root, quick))
+        say(f"    {turns.tutorial[-1]['total_seconds']:.1f} s; every notebook in a fresh kernel...")
+        with scratch_course(data_root) as course:  # a learner's first Run All: no earlier runs
+            for path in chosen:
+                turns.chapters[path.stem].append(run_notebook(path))
+            turns.floors.append(run_floor(course))
+        say(f"    all notebooks: {turns.totals[-1]:.1f} s; again with their TensorBoard frames, "
+            "for the kernel shutdowns...")
+        with scratch_course(data_root):
+            for path in chosen:
+                turns.framed[path.stem].append(run_notebook(path, frame=True)[2]["shutdown"])
+    return turns
 
 
 # --- chapter 04's loop, with the notebook's own settings -------------------------------------
@@ -297,11 +398,11 @@ class TimedChecks:
 
 
 def train_like_chapter(logging: bool, targets=(), max_steps: int | None = None):
-    """Chapter 04's loop (`helpers.train.fit`, the notebook's loop without prose) with the
-    chapter's settings; its TensorBoard logging on or off. With ``targets`` (test
-    accuracies), also the seconds of training until each was first reached (checked every
-    10 steps, the checks not timed). Returns (FitResult, net, ns, {target: seconds})."""
-    from helpers.board import make_writer
+    """Chapter 04's loop with the chapter's settings; its TensorBoard logging on or off. With
+    ``targets`` (test accuracies), also the seconds of training until each was first reached
+    (checked every 10 steps, the checks not timed). Returns (FitResult, net, ns, {target: seconds})."""
+    from torch.utils.tensorboard import SummaryWriter
+
     from helpers.train import fit
 
     ns = chapter_objects()
@@ -310,9 +411,10 @@ def train_like_chapter(logging: bool, targets=(), max_steps: int | None = None):
         loader, epochs = [batch for _, batch in zip(range(max_steps), loader)], 1
     test_data = (ns["test_images"], ns["test_labels"])
     timed = TimedChecks(loader, ns["net"], test_data, targets)
-    with tempfile.TemporaryDirectory(prefix="chapter04-") as root:
-        writer = make_writer("04_training", root=root) if logging else None
+    with tempfile.TemporaryDirectory(prefix="chapter04-") as run_dir:
+        writer = SummaryWriter(log_dir=run_dir) if logging else None
         try:
+            # fit is chapter 04's training cell, step for step: tests/test_one_loop.py proves it
             result = fit(ns["net"], timed, ns["optimizer"], scheduler=ns.get("scheduler"),
                          epochs=epochs, writer=writer, log_every=ns["LOG_EVERY"],
                          figure_every=ns["FIGURE_EVERY"], classes=ns["classes"],
@@ -324,31 +426,67 @@ def train_like_chapter(logging: bool, targets=(), max_steps: int | None = None):
     return result, ns["net"], ns, timed.reached
 
 
-def images_per_second(ns: dict, seconds: float, sharing: bool = True) -> float:
-    """Chapter 04's steps (its model, optimizer and loader, no logging) for ``seconds``.
-    ``sharing=False`` iterates the same loader without its thread sharing (torch's default)."""
-    import torch.nn.functional as F
-    from torch.utils.data import DataLoader
+@dataclass
+class LoopTimes:
+    """Chapter 04's loop with its logging and without, in alternating pairs (`time_the_loop`)."""
 
-    net, optimizer, loader = ns["net"], ns["optimizer"], ns["train_loader"]
-    net.train()
-    seen, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for images, labels in (loader if sharing else DataLoader.__iter__(loader)):
-            optimizer.zero_grad()
-            F.cross_entropy(net(images), labels).backward()
-            optimizer.step()
-            seen += len(labels)
-            if time.perf_counter() - start >= seconds:
-                break
-    return seen / (time.perf_counter() - start)
+    logged: FitResult  # the first run with logging: its steps, images and test accuracies
+    pairs: list[tuple[float, float]]  # seconds with logging, without
+    reached: float | None  # seconds of training until the target accuracy; None if never
+    net: nn.Module  # the model the first run trained
+    ns: dict  # chapter 04's names (chapter_objects)
+
+    @property
+    def overheads(self) -> list[float]:
+        """What the logging added, per pair, smallest first."""
+        return sorted(on / off - 1 for on, off in self.pairs)
+
+
+def time_the_loop(target: float, repeats: int, max_steps: int | None) -> LoopTimes:
+    """Chapter 04's loop ``repeats`` times with its logging and as often without, alternating;
+    the first run with logging also times how soon it reaches the test accuracy ``target``."""
+    logged, net, ns, reached_at = train_like_chapter(True, targets=(target,), max_steps=max_steps)
+    pairs = []
+    for repeat in range(repeats):  # alternating, as the whole-command timings
+        on = logged if repeat == 0 else train_like_chapter(True, max_steps=max_steps)[0]
+        pairs.append((on.seconds, train_like_chapter(False, max_steps=max_steps)[0].seconds))
+    return LoopTimes(logged, pairs, reached_at.get(target), net, ns)
+
+
+class ForSeconds:
+    """The batches of ``loader``, pass after pass, until ``seconds`` have passed (checked after
+    each step); ``sharing=False`` iterates it as a plain `DataLoader`, with torch's fixed
+    threads instead of the course's thread sharing."""
+
+    def __init__(self, loader, seconds: float, sharing: bool = True) -> None:
+        self.loader, self.seconds, self.sharing = loader, seconds, sharing
+
+    def __iter__(self):
+        from torch.utils.data import DataLoader
+
+        start = time.perf_counter()
+        while True:
+            for batch in (self.loader if self.sharing else DataLoader.__iter__(self.loader)):
+                yield batch
+                if time.perf_counter() - start >= self.seconds:
+                    return
+
+
+def images_per_second(ns: dict, seconds: float, sharing: bool = True) -> float:
+    """Chapter 04's loop (`fit`: its model, optimizer and loader, no logging) for ``seconds``.
+    ``sharing=False`` iterates the same loader without its thread sharing (torch's default)."""
+    from helpers.train import fit
+
+    result = fit(ns["net"], ForSeconds(ns["train_loader"], seconds, sharing), ns["optimizer"],
+                 progress=False)
+    return result.images / result.seconds
 
 
 def sharing_cost(steps_per_second: float) -> float:
     """What thread sharing costs on a quiet CPU, as a fraction of the loop's time: its check
     on every batch plus its looks at the CPU (twice a second), both timed directly (the
     difference between two quiet throughputs is smaller than their noise)."""
-    from helpers.threads import ThreadsForLoad
+    from helpers._runtime.threads import ThreadsForLoad
 
     looks_per_second = 1 / ThreadsForLoad().every
     share = ThreadsForLoad(every=3600.0)  # timed apart: the checks, then the looks
@@ -368,8 +506,6 @@ def contended(seconds: float) -> dict[str, float]:
     learner meets: a browser, TensorBoard reloading, another notebook; or a Colab runtime's
     neighbours), with the course's thread sharing and with torch's fixed default. The quiet
     runs alternate the two, three times each; medians and ranges are reported."""
-    import statistics
-
     import torch
 
     ns = chapter_objects()
@@ -457,100 +593,62 @@ def table(rows: list[Row]) -> str:
     return format_table([(r.what, r.value, r.note) for r in rows], ("measure", "value", "note"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 200 baseline steps, only the first notebook, 20 training steps")
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help=f"markdown file the run is added to (default: {RESULTS.relative_to(ROOT)})")
-    parser.add_argument("--note", default="", help="a line to keep with the results (e.g. the load)")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="whole-command timings, baseline and course alternating (default: 3; quick: 1)")
-    args = parser.parse_args(argv)
+@dataclass
+class Measured:
+    """Everything one run measured, and the ratios its targets judge."""
 
-    from helpers.data import default_data_root, ensure_fashion_mnist
+    turns: Turns
+    busy: dict  # contended's
+    loop: LoopTimes
+    eval_seconds: float  # chapter 05's test-set probabilities
+    repeats: int
+    quick: bool
 
-    started = datetime.now(timezone.utc)
-    load_before = load()
-    data_root = ensure_fashion_mnist(default_data_root())
-    say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+    @property
+    def tutorial(self) -> dict:
+        return self.turns.tutorial_run
 
-    import statistics
+    @property
+    def speedup(self) -> float:
+        """The tutorial's loop time / chapter 04's time to the tutorial's final accuracy."""
+        return self.tutorial["loop_seconds"] / self.loop.reached if self.loop.reached else 0.0
 
-    repeats = args.repeats or (1 if args.quick else 3)
-    chosen = notebooks()[:1] if args.quick else notebooks()
-    bases, totals, floors = [], [], []
-    per_chapter: dict[str, list[tuple[float, int, dict[str, float]]]] = {p.stem: [] for p in chosen}
-    framed: dict[str, list[float]] = {p.stem: [] for p in chosen}  # shutdowns with the frame
-    for repeat in range(1, repeats + 1):  # alternating, so a slow spell hits both
-        say(f"1-2/5 repeat {repeat}/{repeats}: the tutorial's script (about 1-2 minutes)...")
-        bases.append(run_baseline(data_root, args.quick))
-        say(f"    {bases[-1]['total_seconds']:.1f} s; every notebook in a fresh kernel...")
-        with fresh_course(data_root) as course:  # a learner's first Run All: no earlier runs
-            for path in chosen:
-                per_chapter[path.stem].append(run_notebook(path))
-            floors.append(run_floor(course))
-        totals.append(sum(runs[-1][0] for runs in per_chapter.values()))
-        say(f"    all notebooks: {totals[-1]:.1f} s; again with their TensorBoard frames, "
-            "for the kernel shutdowns...")
-        with fresh_course(data_root):
-            for path in chosen:
-                framed[path.stem].append(run_notebook(path, frame=True)[2]["shutdown"])
-    base = min(bases, key=lambda b: abs(b["total_seconds"] - statistics.median(
-        b2["total_seconds"] for b2 in bases)))  # the median run's own figures
-    base_total = statistics.median(b["total_seconds"] for b in bases)
-    course_total = statistics.median(totals)
-    ratios = [c / b["total_seconds"] for c, b in zip(totals, bases)]
-    shutdowns = {name: (statistics.median(r[2]["shutdown"] for r in runs),
-                        statistics.median(framed[name])) for name, runs in per_chapter.items()}
-    timings = [(name, statistics.median(r[0] for r in runs), max(r[1] for r in runs),
-                {part: statistics.median(r[2][part] for r in runs) for part in runs[0][2]},
-                (min(r[0] for r in runs), max(r[0] for r in runs)))
-               for name, runs in per_chapter.items()]
+    @property
+    def eval_speedup(self) -> float:
+        return self.tutorial["eval_seconds"] / self.eval_seconds
 
-    say("3/5 chapter 04's steps on a quiet CPU and beside two busy processes (about 1 minute)...")
-    busy = contended(1.0 if args.quick else 5.0)
+    @property
+    def busy_share(self) -> float:
+        return self.busy["busy_shared"] / self.busy["quiet_shared"]
 
-    say(f"4/5 chapter 04's loop with and without its logging, {repeats} times each...")
-    max_steps = 20 if args.quick else None
-    target = base["test_accuracy"]
-    logged, net, ns, reached_at = train_like_chapter(True, targets=(target,), max_steps=max_steps)
-    pairs = []
-    for repeat in range(repeats):  # alternating, as the whole-command timings
-        on = logged if repeat == 0 else train_like_chapter(True, max_steps=max_steps)[0]
-        pairs.append((on.seconds, train_like_chapter(False, max_steps=max_steps)[0].seconds))
-    overheads = sorted(on / off - 1 for on, off in pairs)
-    logged_seconds = statistics.median(on for on, _ in pairs)
+    @property
+    def final_accuracy(self) -> float:
+        return self.loop.logged.test_accuracy[-1]
 
-    say("5/5 test-set probabilities...")
-    eval_seconds, eval_accuracy = time_probabilities(net, ns["test_images"], ns["test_labels"])
 
-    reached = reached_at.get(target)
-    speedup = base["loop_seconds"] / reached if reached else 0.0
-    overhead = statistics.median(overheads)
-    eval_speedup = base["eval_seconds"] / eval_seconds
-    final = logged.test_accuracy[-1]
-    busy_share = busy["busy_shared"] / busy["quiet_shared"]
-    quiet_cost = busy["cost"]
-    low, high = busy["quiet_range"]
-    biggest = max(timings, key=lambda t: t[2])
-    floor = {part: statistics.median(f[2][part] for f in floors) for part in floors[0][2]}
-    floor_imports = floor["start"] + floor.get("setup", 0.0)  # every chapter pays this
-    ratio = course_total / base_total
-    spread_ok = max(ratios) <= TARGET_COURSE_RATIO or min(ratios) > TARGET_COURSE_RATIO
-    n_test = base["test_images"]
-
-    rows = [
+def tutorial_rows(m: Measured) -> list[Row]:
+    """The tutorial's script: its loop, evaluation, PR curves, whole time, final accuracy."""
+    base, runs = m.tutorial, [b["total_seconds"] for b in m.turns.tutorial]
+    return [
         Row("baseline: training loop", f"{base['loop_seconds']:.1f} s",
             f"{base['steps']:,} steps of 4 images, 2 loader workers, a figure every 1,000"),
         Row("baseline: evaluation", f"{base['eval_seconds']:.1f} s",
-            f"probabilities of {n_test:,} test images, softmax per element"),
+            f"probabilities of {base['test_images']:,} test images, softmax per element"),
         Row("baseline: PR curves", f"{base['pr_curves_seconds']:.1f} s",
             "10 add_pr_curve, writer closed after each"),
-        Row("baseline: in all", f"{base_total:.1f} s",
-            f"the whole script, Python start to end; median of {repeats}, "
-            f"{min(b['total_seconds'] for b in bases):.1f}-{max(b['total_seconds'] for b in bases):.1f} s"),
+        Row("baseline: in all", f"{m.turns.tutorial_total:.1f} s",
+            f"the whole script, Python start to end; median of {m.repeats}, "
+            f"{min(runs):.1f}-{max(runs):.1f} s"),
         Row("baseline: final test accuracy", f"{base['test_accuracy']:.1%}", ""),
+    ]
+
+
+def chapter_rows(m: Measured) -> list[Row]:
+    """Each chapter's time and shutdown, all chapters together, and the floor per chapter."""
+    turns, repeats = m.turns, m.repeats
+    timings, floor = turns.timings, turns.floor
+    floor_imports = floor["start"] + floor.get("setup", 0.0)  # every chapter pays this
+    return [
         *[Row(f"course: {name}", f"{seconds:.1f} s",
               f"{low:.1f}-{high:.1f} s; kernel start {parts['start']:.1f}, guard and imports "
               f"{parts.get('setup', 0):.1f}, the rest {parts['work']:.1f}{slowest_section(parts)}; "
@@ -559,27 +657,37 @@ def main(argv: list[str] | None = None) -> int:
         *[Row(f"shutdown: {name}", f"{framed_s - plain:+.2f} s",
               f"kernel shutdown with its TensorBoard {framed_s:.2f} s, without {plain:.2f} s; "
               f"medians of {repeats}")
-          for name, (plain, framed_s) in shutdowns.items()],
-        Row("course: all notebooks", f"{course_total:.1f} s",
+          for name, (plain, framed_s) in turns.shutdowns.items()],
+        Row("course: all notebooks", f"{turns.course_total:.1f} s",
             f"{len(timings)} notebooks, one fresh kernel each; median of {repeats}, "
-            f"{min(totals):.1f}-{max(totals):.1f} s"),
+            f"{min(turns.totals):.1f}-{max(turns.totals):.1f} s"),
         Row("course: floor per chapter", f"{floor_imports + floor['work']:.1f} s",
             f"kernel start {floor['start']:.1f}, guard and torch imports {floor.get('setup', 0):.1f}, "
             f"a first optimizer and step {floor['work']:.1f}; median of {repeats}"),
         Row("course: floor, all chapters", f"{len(timings) * floor_imports:.1f} s",
             f"a kernel start and imports for each of {len(timings)}, no optimizer step: "
-            f"{len(timings) * floor_imports / base_total:.2f}x the baseline"),
+            f"{len(timings) * floor_imports / turns.tutorial_total:.2f}x the baseline"),
+    ]
+
+
+def loop_rows(m: Measured) -> list[Row]:
+    """Chapter 04's loop: its time, speed, accuracy, logging overhead, and on a busy CPU."""
+    loop, busy, pairs, overheads = m.loop, m.busy, m.loop.pairs, m.loop.overheads
+    logged_seconds = statistics.median(on for on, _ in pairs)
+    low, high = busy["quiet_range"]
+    return [
         Row("ch. 04: training time", f"{logged_seconds:.1f} s",
-            f"{logged.steps:,} steps of {ns.get('BATCH_SIZE', '?')} images "
-            f"({len(logged.test_accuracy)} epochs), logging on; median of {len(pairs)}"),
-        Row("ch. 04: images/second", f"{logged.images / logged_seconds:,.0f}",
+            f"{loop.logged.steps:,} steps of {loop.ns.get('BATCH_SIZE', '?')} images "
+            f"({len(loop.logged.test_accuracy)} epochs), logging on; median of {len(pairs)}"),
+        Row("ch. 04: images/second", f"{loop.logged.images / logged_seconds:,.0f}",
             f"with logging; median of {len(pairs)}"),
-        Row("ch. 04: time to baseline accuracy", f"{reached:.1f} s" if reached else "not reached",
-            f"first test accuracy >= {target:.1%} (checked every 10 steps, checks not timed)"),
-        Row("ch. 04: final test accuracy", f"{final:.1%}", "the tutorial's Net"),
+        Row("ch. 04: time to baseline accuracy", f"{loop.reached:.1f} s" if loop.reached else "not reached",
+            f"first test accuracy >= {m.tutorial['test_accuracy']:.1%} (checked every 10 steps, "
+            "checks not timed)"),
+        Row("ch. 04: final test accuracy", f"{m.final_accuracy:.1%}", "the tutorial's Net"),
         Row("ch. 04: loop without logging", f"{statistics.median(off for _, off in pairs):.1f} s",
             f"writer=None, same loop; median of {len(pairs)}"),
-        Row("ch. 04: logging overhead", f"{overhead:+.1%}",
+        Row("ch. 04: logging overhead", f"{statistics.median(overheads):+.1%}",
             f"scalars, figures, flushes; median of {len(pairs)} alternating pairs, "
             f"{overheads[0]:+.1%} to {overheads[-1]:+.1%}"
             + ("" if overheads[-1] <= TARGET_LOGGING_OVERHEAD or overheads[0] > TARGET_LOGGING_OVERHEAD
@@ -591,45 +699,81 @@ def main(argv: list[str] | None = None) -> int:
             f"images/s beside two busy processes; torch threads {busy['threads']} -> {busy['busy_threads']}"),
         Row("ch. 04: contended, fixed threads", f"{busy['busy_fixed']:,.0f}",
             f"images/s, torch's default {busy['threads']} threads"),
-        Row("course: evaluation", f"{eval_seconds:.2f} s",
-            f"probabilities of {len(ns['test_labels']):,} test images, batches of 1,000, no_grad"),
+    ]
+
+
+def evaluation_and_memory_rows(m: Measured) -> list[Row]:
+    """Chapter 05's test-set probabilities, and the chapter whose kernel took most memory."""
+    biggest = max(m.turns.timings, key=lambda t: t[2])
+    return [
+        Row("course: evaluation", f"{m.eval_seconds:.2f} s",
+            f"probabilities of {len(m.loop.ns['test_labels']):,} test images, batches of 1,000, no_grad"),
         Row("peak memory, biggest kernel", f"{biggest[2] / 2**20:,.0f} MiB", biggest[0]),
-        Row("ratio: course total / baseline total", f"{ratio:.2f}",
+    ]
+
+
+def ratio_rows(m: Measured) -> list[Row]:
+    """The ratios the targets judge, each with its target."""
+    ratios, busy = m.turns.ratios, m.busy
+    spread_ok = max(ratios) <= TARGET_COURSE_RATIO or min(ratios) > TARGET_COURSE_RATIO
+    return [
+        Row("ratio: course total / baseline total", f"{m.turns.course_total / m.turns.tutorial_total:.2f}",
             f"target <= {TARGET_COURSE_RATIO}; each repeat {min(ratios):.2f}-{max(ratios):.2f}"
             + ("" if spread_ok else ": too spread to decide the target")),
-        Row("ratio: time to accuracy, baseline / ch. 04", f"{speedup:.1f}x",
+        Row("ratio: time to accuracy, baseline / ch. 04", f"{m.speedup:.1f}x",
             f"target >= {TARGET_SPEEDUP_TO_ACCURACY:.0f}x"),
-        Row("ratio: contended / quiet", f"{busy_share:.2f}",
+        Row("ratio: contended / quiet", f"{m.busy_share:.2f}",
             f"target >= {TARGET_BUSY_SHARE:.2f}; fixed threads: "
             f"{busy['busy_fixed'] / busy['quiet_fixed']:.2f}"),
-        Row("ratio: quiet cost of sharing", f"{quiet_cost:.2%}",
+        Row("ratio: quiet cost of sharing", f"{busy['cost']:.2%}",
             f"target <= {TARGET_QUIET_COST:.0%}; its checks, timed directly"),
-        Row("ratio: evaluation, baseline / course", f"{eval_speedup:.1f}x",
+        Row("ratio: evaluation, baseline / course", f"{m.eval_speedup:.1f}x",
             f"target >= {TARGET_EVAL_SPEEDUP:.0f}x"
-            + (" (quick: fewer baseline images)" if args.quick else "")),
+            + (" (quick: fewer baseline images)" if m.quick else "")),
     ]
-    checks = [
-        (f"every notebook together <= {TARGET_COURSE_RATIO}x the baseline script, in every repeat",
-         max(ratios) <= TARGET_COURSE_RATIO),
-        (f"ch. 04 reaches the baseline's accuracy >= {TARGET_SPEEDUP_TO_ACCURACY:.0f}x sooner",
-         speedup >= TARGET_SPEEDUP_TO_ACCURACY),
-        (f"ch. 04 ends at >= {TARGET_FINAL_ACCURACY:.0%}", final >= TARGET_FINAL_ACCURACY),
-        (f"logging overhead <= {TARGET_LOGGING_OVERHEAD:.0%}, in every pair",
-         max(overheads) <= TARGET_LOGGING_OVERHEAD),
-        (f"evaluation >= {TARGET_EVAL_SPEEDUP:.0f}x faster", eval_speedup >= TARGET_EVAL_SPEEDUP),
-        (f"beside two busy processes >= {TARGET_BUSY_SHARE:.0%} of quiet", busy_share >= TARGET_BUSY_SHARE),
-        (f"sharing costs <= {TARGET_QUIET_COST:.0%} on a quiet CPU", quiet_cost <= TARGET_QUIET_COST),
-        (f"a chapter's TensorBoard adds <= {TARGET_SHUTDOWN_COST} s to its kernel's shutdown, every chapter",
-         all(framed_s - plain <= TARGET_SHUTDOWN_COST for plain, framed_s in shutdowns.values())),
-    ]
-    text = table(rows)
-    verdict = "\n".join(f"- [{'x' if ok else ' '}] {what}" for what, ok in checks)
-    print(text)
-    print()
-    print(verdict)
 
+
+def report_rows(m: Measured) -> list[Row]:
+    """The whole table, section by section."""
+    return [*tutorial_rows(m), *chapter_rows(m), *loop_rows(m), *evaluation_and_memory_rows(m),
+            *ratio_rows(m)]
+
+
+def targets(m: Measured) -> list[tuple[str, bool]]:
+    """Each target, and whether this run met it."""
+    return [
+        (f"every notebook together <= {TARGET_COURSE_RATIO}x the baseline script, in every repeat",
+         max(m.turns.ratios) <= TARGET_COURSE_RATIO),
+        (f"ch. 04 reaches the baseline's accuracy >= {TARGET_SPEEDUP_TO_ACCURACY:.0f}x sooner",
+         m.speedup >= TARGET_SPEEDUP_TO_ACCURACY),
+        (f"ch. 04 ends at >= {TARGET_FINAL_ACCURACY:.0%}", m.final_accuracy >= TARGET_FINAL_ACCURACY),
+        (f"logging overhead <= {TARGET_LOGGING_OVERHEAD:.0%}, in every pair",
+         max(m.loop.overheads) <= TARGET_LOGGING_OVERHEAD),
+        (f"evaluation >= {TARGET_EVAL_SPEEDUP:.0f}x faster", m.eval_speedup >= TARGET_EVAL_SPEEDUP),
+        (f"beside two busy processes >= {TARGET_BUSY_SHARE:.0%} of quiet", m.busy_share >= TARGET_BUSY_SHARE),
+        (f"sharing costs <= {TARGET_QUIET_COST:.0%} on a quiet CPU", m.busy["cost"] <= TARGET_QUIET_COST),
+        (f"a chapter's TensorBoard adds <= {TARGET_SHUTDOWN_COST} s to its kernel's shutdown, every chapter",
+         all(framed_s - plain <= TARGET_SHUTDOWN_COST for plain, framed_s in m.turns.shutdowns.values())),
+    ]
+
+
+def verdict(checks: list[tuple[str, bool]]) -> str:
+    """One line per target, ticked when met.
+
+    Example:
+        >>> print(verdict([("fast", True), ("small", False)]))
+        - [x] fast
+        - [ ] small
+    """
+    return "\n".join(f"- [{'x' if ok else ' '}] {what}" for what, ok in checks)
+
+
+def results_entry(started: datetime, load_before: str, args: argparse.Namespace, text: str,
+                  ticks: str) -> str:
+    """The run's entry in the results file: when, what kind, machine, versions, load, note,
+    the table and the targets."""
     kind = "quick smoke run (shortened: not comparable)" if args.quick else "full run"
-    entry = "\n".join([
+    return "\n".join([
         f"## {started:%Y-%m-%d %H:%M} UTC, {kind}",
         "",
         f"- machine: {machine()}",
@@ -641,10 +785,32 @@ def main(argv: list[str] | None = None) -> int:
         text,
         "```",
         "",
-        verdict,
+        ticks,
         "",
     ])
-    add_to_results(args.results, entry)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    from helpers._runtime.datafiles import ensure_fashion_mnist
+
+    started, load_before = datetime.now(timezone.utc), load()
+    data_root = ensure_fashion_mnist()  # data/ at the course's root, ready
+    turns = time_in_turns(data_root, args.quick, args.repeats)
+    say("3/5 chapter 04's steps on a quiet CPU and beside two busy processes (about 1 minute)...")
+    busy = contended(1.0 if args.quick else 5.0)
+    say(f"4/5 chapter 04's loop with and without its logging, {args.repeats} times each...")
+    loop = time_the_loop(turns.tutorial_run["test_accuracy"], args.repeats,
+                         max_steps=20 if args.quick else None)
+    say("5/5 test-set probabilities...")
+    eval_seconds, _ = time_probabilities(loop.net, loop.ns["test_images"], loop.ns["test_labels"])
+
+    measured = Measured(turns, busy, loop, eval_seconds, args.repeats, args.quick)
+    text, ticks = table(report_rows(measured)), verdict(targets(measured))
+    print(text)
+    print()
+    print(ticks)
+    add_to_results(args.results, results_entry(started, load_before, args, text, ticks))
     say(f"added to {args.results}")
     return 0
 

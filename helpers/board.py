@@ -1,12 +1,11 @@
 """Reading runs back: the numbers a chapter logged, and what each TensorBoard dashboard will
 show for them, read with TensorBoard's own event reader.
 
-Example:
-    >>> print(summarize(RUN_DIR))  # doctest: +SKIP
-    dashboard  run  tag        what TensorBoard shows
-    ---------  ---  ---------  ----------------------
-    (run)      .               1 event file
-    Scalars    .    loss/train 1 point, step 1
+>>> print(summarize(RUN_DIR))  # doctest: +SKIP
+dashboard  run  tag        what TensorBoard shows
+---------  ---  ---------  ----------------------
+(run)      .               1 event file
+Scalars    .    loss/train 1 point, step 1
 """
 
 from __future__ import annotations
@@ -32,9 +31,8 @@ __all__ = ["event_files", "find_runs", "format_table", "load_run", "read_scalars
 def read_scalars(logdir: str | Path) -> dict[str, dict[str, list[tuple[int, float]]]]:
     """All scalars under ``logdir``: ``{run: {tag: [(step, value), ...]}}``, runs relative to it.
 
-    Example:
-        >>> read_scalars("runs/06_comparing_runs/20261123-141502")  # doctest: +SKIP
-        {'lr0.01_bs32': {'loss/train': [(100, 0.91), ...]}, ...}
+    >>> read_scalars("runs/06_comparing_runs/20261123-141502")  # doctest: +SKIP
+    {'lr0.01_bs32': {'loss/train': [(100, 0.91), ...]}, ...}
     """
     logdir = run_folder(logdir)
     runs = written_runs(logdir)  # at least one, or a clear error
@@ -57,11 +55,10 @@ def summarize(logdir: str | Path) -> str:
     exactly what was written. Runs are named relative to ``logdir`` ('.' for itself),
     so the table is the same every time the same code runs.
 
-    Example:
-        >>> print(summarize("runs/01_write_images/20261123-141502"))  # doctest: +SKIP
-        dashboard  run  tag                         what TensorBoard shows
-        ---------  ---  --------------------------  ----------------------
-        (run)      .                                1 event file
-        Images     .    four_fashion_mnist_images   1 image, 242x62 px, step 0
+    >>> print(summarize("runs/01_write_images/20261123-141502"))  # doctest: +SKIP
+    dashboard  run  tag                         what TensorBoard shows
+    ---------  ---  --------------------------  ----------------------
+    (run)      .                                1 event file
+    Images     .    four_fashion_mnist_images   1 image, 242x62 px, step 0
     """
     return format_table(summary_rows(logdir), ("dashboard", "run", "tag", "what TensorBoard shows"))

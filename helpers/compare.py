@@ -3,11 +3,10 @@
 The sweep itself (its `SummaryWriter`, scalars, histograms, notes and HParams) is code in
 chapter 06; this module only holds what would distract there.
 
-Example:
-    >>> from helpers.compare import check_setting, sweep_problems
-    >>> check_setting("runs/06_sweep", "lr0.01_bs128", {"lr": 0.01, "batch_size": 128})
-    >>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
-    []
+>>> from helpers.compare import check_setting, sweep_problems
+>>> check_setting("runs/06_sweep", "lr0.01_bs128", {"lr": 0.01, "batch_size": 128})
+>>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
+[]
 """
 
 from __future__ import annotations
@@ -31,12 +30,11 @@ def loss_and_accuracy(net: nn.Module, data: Data, batch_size: int = 1000) -> tup
     in ``eval()`` mode without gradients, computed from the model's outputs
     (``F.cross_entropy``), so a very wrong, very sure prediction counts in full.
 
-    Example:
-        >>> import torch
-        >>> from helpers.model import Net
-        >>> loss, acc = loss_and_accuracy(Net(), (torch.zeros(4, 1, 28, 28), torch.arange(4)))
-        >>> round(loss), 0 <= acc <= 1  # an untrained net: about ln(10) = 2.3
-        (2, True)
+    >>> import torch
+    >>> from helpers.model import Net
+    >>> loss, acc = loss_and_accuracy(Net(), (torch.zeros(4, 1, 28, 28), torch.arange(4)))
+    >>> round(loss), 0 <= acc <= 1  # an untrained net: about ln(10) = 2.3
+    (2, True)
     """
     images, labels = data
     total, correct = 0.0, 0
@@ -55,9 +53,8 @@ def sweep_problems(sweep_dir: str | Path, names: Sequence[str],
     directly in ``sweep_dir``, and nothing else may be there. Runs nested in them are
     stray unless named in ``allowed_sub_runs`` (e.g. ``"lr0.01_bs128/loss_train"``).
 
-    Example:
-        >>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
-        []
+    >>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
+    []
     """
     sweep_dir = check_sweep_folder(sweep_dir, names)  # a folder that exists, names in a list
     runs = set(find_runs(sweep_dir))

@@ -3,16 +3,13 @@
 Fashion-MNIST's files come from this machine when a copy exists (see
 `helpers._runtime.datafiles`), so the chapters load it offline.
 
-Example:
-    >>> (images, labels), classes = load_tensors("fashion-mnist", train=False)  # doctest: +SKIP
-    >>> tuple(images.shape), classes[labels[0]]  # doctest: +SKIP
-    ((10000, 1, 28, 28), 'Ankle Boot')
+>>> (images, labels), classes = load_tensors("fashion-mnist", train=False)  # doctest: +SKIP
+>>> tuple(images.shape), classes[labels[0]]  # doctest: +SKIP
+((10000, 1, 28, 28), 'Ankle Boot')
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,15 +37,15 @@ from helpers._runtime.datafiles import (
     CLASSES,
     CorruptDataError,
     DataNotFoundError,
-    default_data_root,
     ensure_fashion_mnist,
+    load_cifar10_files,
     normalise_pixels,
     raw_dir,
 )
 from helpers._runtime.threads import SharingLoader
 
 if TYPE_CHECKING:  # torchvision is imported where it is used: chapters without it start faster
-    from torchvision import datasets, transforms
+    from torchvision import transforms
 
 Data = tuple[torch.Tensor, torch.Tensor]
 """Images and their labels, in memory: what `load_tensors` gives and `make_loader` takes."""
@@ -64,9 +61,8 @@ def make_transform(channels=1):
 
     Taught in chapter 01, which defines the same code (tests/test_one_source.py).
 
-    Example:
-        >>> make_transform(1)(__import__("PIL.Image").Image.new("L", (28, 28))).shape
-        torch.Size([1, 28, 28])
+    >>> make_transform(1)(__import__("PIL.Image").Image.new("L", (28, 28))).shape
+    torch.Size([1, 28, 28])
     """
     from torchvision import transforms  # here, not at the top: importing it takes a second or two
 
@@ -81,61 +77,9 @@ TUTORIAL = "tutorial"
 """Stands for the tutorial's transform, `make_transform` (``ToTensor`` + ``Normalize``)."""
 
 
-def load_fashion_mnist(
-    train: bool = True,
-    root: str | Path | None = None,
-    transform: transforms.Compose | str | None = TUTORIAL,
-    download: bool = True,
-) -> datasets.FashionMNIST:
-    """The real Fashion-MNIST training (60,000) or test (10,000) set, offline when possible.
-
-    Example:
-        >>> test = load_fashion_mnist(train=False)  # doctest: +SKIP
-        >>> test[0][0].shape  # doctest: +SKIP
-        torch.Size([1, 28, 28])
-    """
-    check_split(train)  # True or False, or a clear error
-    if transform == TUTORIAL:
-        transform = make_transform(1)
-    if transform is not None:
-        check_transform(transform, 1, 28)
-    root = ensure_fashion_mnist(root, download=download)
-    from torchvision import datasets
-
-    return datasets.FashionMNIST(str(root), train=train, transform=transform, download=False)
-
-
-def load_cifar10(
-    train: bool = True,
-    root: str | Path | None = None,
-    download: bool = True,
-    transform: transforms.Compose | str | None = TUTORIAL,
-) -> datasets.CIFAR10:
-    """CIFAR-10 (3x32x32, ten classes), by default with the 3-channel tutorial transform;
-    needs a download once.
-
-    Example:
-        >>> load_cifar10(train=False)[0][0].shape  # doctest: +SKIP
-        torch.Size([3, 32, 32])
-    """
-    root = Path(root) if root is not None else default_data_root()
-    if transform == TUTORIAL:
-        transform = make_transform(3)
-    if transform is not None:
-        check_transform(transform, 3, 32)
-    from torchvision import datasets
-
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            return datasets.CIFAR10(str(root), train=train, transform=transform, download=download)
-    except (OSError, RuntimeError) as err:
-        raise DataNotFoundError(
-            f"CIFAR-10 is not in {root}/ and could not be downloaded ({err}). It has no offline "
-            "package: connect to the internet once, or use DATASET = 'fashion-mnist'."
-        ) from None
-
-
 DATASETS = ("fashion-mnist", "cifar10")
+
+
 class _PerDataset(dict):
     """A dict by dataset name that names the choices when asked for another one."""
 
@@ -152,24 +96,29 @@ def load_dataset(
     train: bool = True,
     root: str | Path | None = None,
     transform: transforms.Compose | str | None = TUTORIAL,
+    download: bool = True,
 ) -> tuple[Dataset, tuple[str, ...]]:
-    """The dataset switch of the notebooks: ``'fashion-mnist'`` or ``'cifar10'``, with class names.
+    """The dataset switch of the notebooks, with its class names: torchvision's
+    ``FashionMNIST(root, train=train, transform=transform)`` (its files found on this
+    machine first), or ``CIFAR10`` (downloaded once); by default with the tutorial's
+    transform, `make_transform`.
 
-    torchvision's ``FashionMNIST(root, train=train, transform=transform)`` (or ``CIFAR10``),
-    its files found on this machine first (`ensure_fashion_mnist`); by default with the
-    tutorial's transform, `make_transform`.
-
-    Example:
-        >>> data, classes = load_dataset("fashion-mnist", train=False)  # doctest: +SKIP
-        >>> len(data), classes[0]  # doctest: +SKIP
-        (10000, 'T-shirt/top')
+    >>> data, classes = load_dataset("fashion-mnist", train=False)  # doctest: +SKIP
+    >>> len(data), classes[0]  # doctest: +SKIP
+    (10000, 'T-shirt/top')
     """
     check_split(train, root)  # True or False, and a folder, or a clear error
-    if name == "fashion-mnist":
-        return load_fashion_mnist(train=train, root=root, transform=transform), CLASSES
+    channels, side = IMAGE_SHAPES[name]  # or a clear error naming the datasets
+    if transform == TUTORIAL:
+        transform = make_transform(channels)
+    if transform is not None:
+        check_transform(transform, channels, side)  # it makes tensors of these images
+    from torchvision import datasets
+
     if name == "cifar10":
-        return load_cifar10(train=train, root=root, transform=transform), CIFAR10_CLASSES
-    raise ValueError(f"Unknown dataset {name!r}; choose one of {DATASETS}.")
+        return load_cifar10_files(root, train, transform, download), CIFAR10_CLASSES
+    root = ensure_fashion_mnist(root, download=download)
+    return datasets.FashionMNIST(str(root), train=train, transform=transform), CLASSES
 
 
 def _standard_transform(dataset: Dataset) -> bool:
@@ -190,10 +139,9 @@ def load_tensors(
     `load_dataset`, but Fashion-MNIST is read straight from its four files, without
     loading torchvision.
 
-    Example:
-        >>> (images, labels), classes = load_tensors("fashion-mnist", train=False)  # doctest: +SKIP
-        >>> tuple(images.shape), classes[labels[0]]  # doctest: +SKIP
-        ((10000, 1, 28, 28), 'Ankle Boot')
+    >>> (images, labels), classes = load_tensors("fashion-mnist", train=False)  # doctest: +SKIP
+    >>> tuple(images.shape), classes[labels[0]]  # doctest: +SKIP
+    ((10000, 1, 28, 28), 'Ankle Boot')
     """
     if name != "fashion-mnist":
         dataset, classes = load_dataset(name, train=train, root=root)
@@ -214,11 +162,10 @@ def to_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     vectorised step from their raw arrays, so a whole epoch then runs from memory; other
     datasets and transforms are applied item by item.
 
-    Example:
-        >>> from torchvision.datasets import FakeData
-        >>> x, y = to_tensors(FakeData(5, (1, 28, 28), transform=make_transform(1)))
-        >>> tuple(x.shape), tuple(y.shape)
-        ((5, 1, 28, 28), (5,))
+    >>> from torchvision.datasets import FakeData
+    >>> x, y = to_tensors(FakeData(5, (1, 28, 28), transform=make_transform(1)))
+    >>> tuple(x.shape), tuple(y.shape)
+    ((5, 1, 28, 28), (5,))
     """
     vision = sys.modules.get("torchvision.datasets")  # loaded already if dataset is one of them
     if vision and isinstance(dataset, (vision.MNIST, vision.CIFAR10)) and _standard_transform(dataset):
@@ -246,12 +193,11 @@ def make_loader(
     batches are sliced from memory, no per-image Python work. Pass a dataset for the
     tutorial's classic per-image loading. ``num_workers=0`` is the safe default in
     notebooks; the same seed always gives the same order. While other programs keep the
-    CPU busy, torch trains with fewer threads (see `helpers.threads`).
+    CPU busy, torch trains with fewer threads (see `helpers._runtime.threads`).
 
-    Example:
-        >>> x, y = torch.zeros(10, 1, 28, 28), torch.arange(10)
-        >>> [len(b[1]) for b in make_loader((x, y), batch_size=4)]
-        [4, 4, 2]
+    >>> x, y = torch.zeros(10, 1, 28, 28), torch.arange(10)
+    >>> [len(b[1]) for b in make_loader((x, y), batch_size=4)]
+    [4, 4, 2]
     """
     check_loader_inputs(data, batch_size, seed, num_workers)  # a clear message for wrong input
     generator = torch.Generator().manual_seed(seed)
@@ -275,10 +221,9 @@ def select_n_random(data, labels, n=100, seed=0):
 
     Taught in chapter 03, which defines the same code (tests/test_one_source.py).
 
-    Example:
-        >>> x, y = select_n_random(torch.zeros(50, 1, 28, 28), torch.arange(50), n=3)
-        >>> tuple(x.shape), y.tolist()
-        ((3, 1, 28, 28), [44, 39, 7])
+    >>> x, y = select_n_random(torch.zeros(50, 1, 28, 28), torch.arange(50), n=3)
+    >>> tuple(x.shape), y.tolist()
+    ((3, 1, 28, 28), [44, 39, 7])
     """
     check_selection(data, labels, n, seed)  # tensors of one length, 1 <= n <= len(data)
     perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))

@@ -7,10 +7,9 @@ here: `break_training` makes them, `mystery_faults` gives the order of the chapt
 `helpers._runtime.diagnosis` reads a run back from its event files and names its fault
 with the numbers that show it; `report_diagnoses` says which of a learner's answers are right.
 
-Example:
-    >>> optimizer, train, test = break_training("overfitting", net, train, test)  # doctest: +SKIP
-    >>> diagnose("runs/08_debugging/20261125-101500/run_1")[0]  # doctest: +SKIP
-    'overfitting'
+>>> optimizer, train, test = break_training("overfitting", net, train, test)  # doctest: +SKIP
+>>> diagnose("runs/08_debugging/20261125-101500/run_1")[0]  # doctest: +SKIP
+'overfitting'
 """
 
 from __future__ import annotations
@@ -56,10 +55,9 @@ def run_overview(folder: str | Path) -> str:
     """A table of what each run in ``folder`` logged: its tags per dashboard, with the
     points of its scalars.
 
-    Example:
-        >>> print(run_overview("runs/08_debugging/20261125-101500"))  # doctest: +SKIP
-        run    Scalars                 Histograms  Images
-        ...
+    >>> print(run_overview("runs/08_debugging/20261125-101500"))  # doctest: +SKIP
+    run    Scalars                 Histograms  Images
+    ...
     """
     rows = []
     for run in sorted(p for p in Path(run_folder(folder)).iterdir() if p.is_dir()):
@@ -76,10 +74,9 @@ def report_diagnoses(run_dir: str | Path, answers: dict[str, str], seed: int = 0
     the named fault is right, with the numbers and the chart that show it, and how many are
     right. A wrong answer gets a hint, never the answer.
 
-    Example:
-        >>> report_diagnoses("runs/08_debugging/20261125-101500", {"run_1": "label bug"})  # doctest: +SKIP
-        run_1: right, label bug: loss/train stays at 2.30 ... Where: Images: the labels ...
-        1 of 1 right.
+    >>> report_diagnoses("runs/08_debugging/20261125-101500", {"run_1": "label bug"})  # doctest: +SKIP
+    run_1: right, label bug: loss/train stays at 2.30 ... Where: Images: the labels ...
+    1 of 1 right.
     """
     folder = check_answers(run_dir, answers)  # a dict, for a folder of runs
     truth = {f"run_{number}": fault for number, fault in enumerate(mystery_faults(seed), start=1)}

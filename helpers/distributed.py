@@ -6,9 +6,8 @@ them. This module holds what would distract there: a free port and the environme
 job on this machine only, the script's options, each process's device, the data, equal
 slices, and one clear line instead of a traceback (or a hang) when a job is started wrongly.
 
-Example:
-    >>> loopback_env()["OMP_NUM_THREADS"]
-    '1'
+>>> loopback_env()["OMP_NUM_THREADS"]
+'1'
 """
 
 from __future__ import annotations
@@ -42,9 +41,8 @@ def loopback_env(threads_per_process: int = 1) -> dict[str, str]:
     """Environment for a job on this machine only: gloo talks over the loopback interface,
     and each process uses ``threads_per_process`` threads so N processes share N cores.
 
-    Example:
-        >>> loopback_env()["OMP_NUM_THREADS"]
-        '1'
+    >>> loopback_env()["OMP_NUM_THREADS"]
+    '1'
     """
     check_whole("threads_per_process", threads_per_process, least=1)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads_per_process))
@@ -63,10 +61,9 @@ def shard(images: torch.Tensor, labels: torch.Tensor, rank: int, world_size: int
     would wait forever for the others in the gradient all-reduce. So the data must split
     evenly.
 
-    Example:
-        >>> x, y = shard(torch.zeros(10, 1, 28, 28), torch.arange(10), rank=1, world_size=2)
-        >>> y.tolist()
-        [5, 6, 7, 8, 9]
+    >>> x, y = shard(torch.zeros(10, 1, 28, 28), torch.arange(10), rank=1, world_size=2)
+    >>> y.tolist()
+    [5, 6, 7, 8, 9]
     """
     check_even_split(len(images), world_size)  # or one process would wait forever
     per_rank = len(images) // world_size
@@ -77,9 +74,8 @@ def shard(images: torch.Tensor, labels: torch.Tensor, rank: int, world_size: int
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The training script's options, checked (``--help`` lists them).
 
-    Example:
-        >>> parse_args(["--epochs", "1"]).epochs
-        1
+    >>> parse_args(["--epochs", "1"]).epochs
+    1
     """
     parser = argparse.ArgumentParser(
         description="Train the tutorial's Net on Fashion-MNIST in several processes; "
@@ -107,9 +103,8 @@ def process_device() -> torch.device:
     """This process's GPU (number ``LOCAL_RANK``) when every process on this machine has one,
     else the CPU, said once by local rank 0 when there are GPUs but too few.
 
-    Example:
-        >>> process_device()  # doctest: +SKIP
-        device(type='cpu')
+    >>> process_device()  # doctest: +SKIP
+    device(type='cpu')
     """
     processes_here = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
@@ -130,8 +125,7 @@ def ready_data() -> None:
     """Make Fashion-MNIST ready from the course's data folder or a local copy, never by a
     download (one process per machine calls it), or say how to make it ready.
 
-    Example:
-        >>> ready_data()  # doctest: +SKIP
+    >>> ready_data()  # doctest: +SKIP
     """
     try:
         ensure_fashion_mnist(download=False)
@@ -148,9 +142,8 @@ def explained_failures(args: argparse.Namespace) -> Iterator[None]:
     line on stderr saying what to do (exit code 1), never a hang or a page of traceback;
     the process group is closed on the way out.
 
-    Example:
-        >>> with explained_failures(parse_args([])):  # doctest: +SKIP
-        ...     main(args)
+    >>> with explained_failures(parse_args([])):  # doctest: +SKIP
+    ...     main(args)
     """
     try:
         yield

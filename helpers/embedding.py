@@ -1,12 +1,11 @@
 """What a trained `Net` learned: its penultimate features, and how well they group the classes.
 
-Example:
-    >>> import torch
-    >>> from helpers.model import Net
-    >>> learned_features(Net(), torch.zeros(3, 1, 28, 28)).shape
-    torch.Size([3, 84])
-    >>> round(silhouette(torch.tensor([[0.0], [0.1], [5.0], [5.1]]), torch.tensor([0, 0, 1, 1])), 2)
-    0.98
+>>> import torch
+>>> from helpers.model import Net
+>>> learned_features(Net(), torch.zeros(3, 1, 28, 28)).shape
+torch.Size([3, 84])
+>>> round(silhouette(torch.tensor([[0.0], [0.1], [5.0], [5.1]]), torch.tensor([0, 0, 1, 1])), 2)
+0.98
 """
 
 from __future__ import annotations
@@ -23,10 +22,9 @@ def learned_features(net: nn.Module, images: torch.Tensor, layer: str = "fc2") -
     """What ``layer`` of ``net`` outputs for each image, after its ReLU, on the CPU: for the
     tutorial's `Net`, ``fc2``'s 84 numbers, the last step before the class scores.
 
-    Example:
-        >>> from helpers.model import Net
-        >>> learned_features(Net(), torch.zeros(2, 1, 28, 28)).shape
-        torch.Size([2, 84])
+    >>> from helpers.model import Net
+    >>> learned_features(Net(), torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 84])
     """
     module = check_layer(net, layer)  # the layer, or a clear error naming the model's layers
     caught: list[torch.Tensor] = []
@@ -44,9 +42,8 @@ def silhouette(features: torch.Tensor, labels: torch.Tensor) -> float:
     point, (b - a) / max(a, b), where a is its mean distance to its own class and b to the
     nearest other class. Near 1: tight, separate classes; near 0: classes overlap.
 
-    Example:
-        >>> round(silhouette(torch.tensor([[0.0], [0.2], [5.0], [5.2]]), torch.tensor([0, 0, 1, 1])), 2)
-        0.96
+    >>> round(silhouette(torch.tensor([[0.0], [0.2], [5.0], [5.2]]), torch.tensor([0, 0, 1, 1])), 2)
+    0.96
     """
     features = torch.as_tensor(features).detach().cpu().double().reshape(len(features), -1)
     labels = class_indices(labels).cpu()

@@ -5,10 +5,9 @@ through all of that chapter's runs (``runs/<chapter>/``) and says, per exercise,
 with the run that shows it, or "not yet" with what is still missing. Solutions are in
 ``solutions/`` at the course's root.
 
-Example:
-    >>> report_exercises("00_setup")  # doctest: +SKIP
-    exercise 1: not yet. There is no run in runs/00_setup/ yet: write your runs there.
-    exercise 2: not yet. There is no run in runs/00_setup/ yet: write your runs there.
+>>> report_exercises("00_setup")  # doctest: +SKIP
+exercise 1: not yet. There is no run in runs/00_setup/ yet: write your runs there.
+exercise 2: not yet. There is no run in runs/00_setup/ yet: write your runs there.
 """
 
 from __future__ import annotations
@@ -21,9 +20,8 @@ def exercise_status(chapter: str) -> list[tuple[str, str | None]]:
     """For each of ``chapter``'s exercises, what counts as done and the run that shows it
     (None while no run does).
 
-    Example:
-        >>> exercise_status("00_setup")  # doctest: +SKIP
-        [('setup/cube with step³ at 10 steps', None), ...]
+    >>> exercise_status("00_setup")  # doctest: +SKIP
+    [('setup/cube with step³ at 10 steps', None), ...]
     """
     return [(what, None if isinstance(found, NotYet) else found)
             for what, found in findings(chapter)]
@@ -33,10 +31,9 @@ def report_exercises(chapter: str) -> None:
     """Print, for each exercise of ``chapter``, "done" with the run that shows it, or "not
     yet" with where it looked, what is missing and what the nearest run shows instead.
 
-    Example:
-        >>> report_exercises("00_setup")  # doctest: +SKIP
-        exercise 1: done. 00_setup/20261125-101500: setup/cube = step³
-        exercise 2: not yet. None of the 1 run(s) in runs/00_setup/ has two event files in one folder.
+    >>> report_exercises("00_setup")  # doctest: +SKIP
+    exercise 1: done. 00_setup/20261125-101500: setup/cube = step³
+    exercise 2: not yet. None of the 1 run(s) in runs/00_setup/ has two event files in one folder.
     """
     folder = runs_root() / chapter
     count = len(find_runs(folder)) if folder.is_dir() else 0

@@ -11,9 +11,8 @@ and show an empty frame), draws the frame through the Jupyter server on hosted J
 stops this kernel's TensorBoards when the kernel stops, and waits until a reused server
 lists the run just written. `redraw_frames` reloads the magic's frames while a cell trains.
 
-Example:
-    >>> prepare_tensorboard_magic()  # doctest: +SKIP
-    []
+>>> prepare_tensorboard_magic()  # doctest: +SKIP
+[]
 """
 
 from __future__ import annotations
@@ -48,11 +47,9 @@ def prepare_tensorboard_magic(logdir: str | Path | None = None, quiet: bool = Fa
     TensorBoard this kernel already runs there (which the magic will reuse) first lists
     every run in it, so the frame shows the run just written.
 
-    Example:
-        >>> prepare_tensorboard_magic("no/such/folder")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
+    >>> prepare_tensorboard_magic("no/such/folder")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
     """
     if logdir is not None:
         logdir = check_folder_to_show(logdir)
@@ -89,9 +86,8 @@ def redraw_frames(logdir: str | Path, every: float = 5.0) -> bool:
     button, or every 30 s or more once you switch on *Settings → Reload data*; no option of
     the magic or the server turns that on.
 
-    Example:
-        >>> redraw_frames("runs/04_training")  # no TensorBoard of this process shows it
-        False
+    >>> redraw_frames("runs/04_training")  # no TensorBoard of this process shows it
+    False
     """
     global _last_redraw
     import IPython

@@ -1,11 +1,10 @@
 """The tutorial's small convolutional network, for 1x28x28 and 3x32x32 images.
 
-Example:
-    >>> import torch
-    >>> Net()(torch.zeros(2, 1, 28, 28)).shape
-    torch.Size([2, 10])
-    >>> Net(in_channels=3, image_size=32)(torch.zeros(1, 3, 32, 32)).shape
-    torch.Size([1, 10])
+>>> import torch
+>>> Net()(torch.zeros(2, 1, 28, 28)).shape
+torch.Size([2, 10])
+>>> Net(in_channels=3, image_size=32)(torch.zeros(1, 3, 32, 32)).shape
+torch.Size([1, 10])
 """
 
 from __future__ import annotations
@@ -29,10 +28,9 @@ class Net(nn.Module):
     Fashion-MNIST, 16*5*5 for CIFAR-10), so the same class serves both datasets. Taught in
     chapter 02, which defines the same code (tests/test_one_source.py).
 
-    Example:
-        >>> net = Net()
-        >>> sum(p.numel() for p in net.parameters())
-        44426
+    >>> net = Net()
+    >>> sum(p.numel() for p in net.parameters())
+    44426
     """
 
     def __init__(self, in_channels=1, image_size=28, num_classes=10):
@@ -61,9 +59,8 @@ class Net(nn.Module):
 def device_of(net: nn.Module) -> torch.device:
     """The device the model's parameters live on.
 
-    Example:
-        >>> device_of(Net())
-        device(type='cpu')
+    >>> device_of(Net())
+    device(type='cpu')
     """
     return next(net.parameters()).device
 
@@ -72,13 +69,12 @@ def device_of(net: nn.Module) -> torch.device:
 def evaluating(net: nn.Module) -> Iterator[nn.Module]:
     """Run ``net`` in eval mode without gradients, then restore the mode it had.
 
-    Example:
-        >>> net = Net().train()
-        >>> with evaluating(net):
-        ...     net.training
-        False
-        >>> net.training
-        True
+    >>> net = Net().train()
+    >>> with evaluating(net):
+    ...     net.training
+    False
+    >>> net.training
+    True
     """
     was_training = net.training
     net.eval()
@@ -92,9 +88,8 @@ def evaluating(net: nn.Module) -> Iterator[nn.Module]:
 def pick_device() -> torch.device:
     """The GPU when there is one, else the CPU.
 
-    Example:
-        >>> pick_device().type in {"cuda", "mps", "cpu"}
-        True
+    >>> pick_device().type in {"cuda", "mps", "cpu"}
+    True
     """
     if torch.cuda.is_available():
         return torch.device("cuda")

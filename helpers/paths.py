@@ -1,9 +1,8 @@
 """Where the course keeps its data and runs.
 
-Example:
-    >>> from helpers.paths import course_dir
-    >>> (course_dir() / "runs").name
-    'runs'
+>>> from helpers.paths import course_dir
+>>> (course_dir() / "runs").name
+'runs'
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ def course_dir() -> Path:
     A notebook in ``notebooks/`` and a test in ``tests/`` both get the repository root,
     so ``data/`` and ``runs/`` are shared, wherever the kernel was started.
 
-    Example:
-        >>> course_dir().is_dir()
-        True
+    >>> course_dir().is_dir()
+    True
     """
     if os.environ.get(COURSE_DIR_ENV):
         return Path(os.environ[COURSE_DIR_ENV]).expanduser().resolve()

@@ -1,12 +1,11 @@
 """Plots from the tutorial, made safe for any batch size and any device.
 
-Example:
-    >>> import torch
-    >>> from helpers.data import CLASSES
-    >>> from helpers.model import Net
-    >>> fig = plot_classes_preds(Net(), torch.zeros(7, 1, 28, 28), torch.arange(7), CLASSES)
-    >>> len(fig.axes)
-    7
+>>> import torch
+>>> from helpers.data import CLASSES
+>>> from helpers.model import Net
+>>> fig = plot_classes_preds(Net(), torch.zeros(7, 1, 28, 28), torch.arange(7), CLASSES)
+>>> len(fig.axes)
+7
 """
 
 from __future__ import annotations
@@ -34,10 +33,9 @@ def matplotlib_imshow(img, one_channel=False, ax=None):
     PIL image) are shown as they are. Taught in chapter 01, which defines the same code
     (tests/test_one_source.py).
 
-    Example:
-        >>> ax = matplotlib_imshow(torch.zeros(1, 28, 28), one_channel=True)
-        >>> ax.images[0].get_array().shape
-        (28, 28)
+    >>> ax = matplotlib_imshow(torch.zeros(1, 28, 28), one_channel=True)
+    >>> ax.images[0].get_array().shape
+    (28, 28)
     """
     img = check_image(img, one_channel).detach().cpu()  # one C x H x W image, where numpy can read it
     if ax is None:
@@ -60,11 +58,10 @@ def images_to_probs(net: nn.Module, images: torch.Tensor):
     the whole batch, and the results come back through ``.detach().cpu()``, so any batch
     size works, on any device.
 
-    Example:
-        >>> from helpers.model import Net
-        >>> preds, probs = images_to_probs(Net(), torch.zeros(3, 1, 28, 28))
-        >>> preds.shape, probs.shape
-        ((3,), (3,))
+    >>> from helpers.model import Net
+    >>> preds, probs = images_to_probs(Net(), torch.zeros(3, 1, 28, 28))
+    >>> preds.shape, probs.shape
+    ((3,), (3,))
     """
     was_training = net.training
     net.eval()  # inference mode: dropout off, batch norm uses what it learned
@@ -85,12 +82,11 @@ def plot_classes_preds(net: nn.Module, images: torch.Tensor, labels: torch.Tenso
     mostly empty picture; TensorBoard shows a figure about 350 pixels wide, so two per row
     keep the captions readable), the class names passed in, and tensors on any device.
 
-    Example:
-        >>> from helpers.model import Net
-        >>> from helpers.data import CLASSES
-        >>> fig = plot_classes_preds(Net(), torch.zeros(1, 1, 28, 28), [0], CLASSES)
-        >>> [int(v) for v in fig.get_size_inches() * fig.dpi]  # width, height in pixels
-        [175, 210]
+    >>> from helpers.model import Net
+    >>> from helpers.data import CLASSES
+    >>> fig = plot_classes_preds(Net(), torch.zeros(1, 1, 28, 28), [0], CLASSES)
+    >>> [int(v) for v in fig.get_size_inches() * fig.dpi]  # width, height in pixels
+    [175, 210]
     """
     check_figure_inputs(net, images, labels, classes, max_cols)  # a clear message for wrong input
     preds, probs = images_to_probs(net, images)
@@ -110,10 +106,9 @@ def confusion_matrix(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Counts of (true class, predicted class): row i, column j counts the images of class i
     the model called j; the diagonal holds the right answers.
 
-    Example:
-        >>> confusion_matrix(torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7]]), torch.tensor([0, 1, 1]))
-        tensor([[1, 0],
-                [1, 1]])
+    >>> confusion_matrix(torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7]]), torch.tensor([0, 1, 1]))
+    tensor([[1, 0],
+            [1, 1]])
     """
     n = probs.shape[1]
     labels = class_indices(labels).cpu()
@@ -124,10 +119,9 @@ def plot_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str]) -> Figur
     """The confusion matrix as a picture: true classes down, predicted across, each cell
     with its count, darker for more.
 
-    Example:
-        >>> fig = plot_confusion_matrix(torch.eye(2, dtype=torch.long) * 5, ["a", "b"])
-        >>> [t.get_text() for t in fig.axes[0].texts]
-        ['5', '0', '0', '5']
+    >>> fig = plot_confusion_matrix(torch.eye(2, dtype=torch.long) * 5, ["a", "b"])
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['5', '0', '0', '5']
     """
     check_matrix(matrix, classes)  # one row and column per class name
     n = len(classes)
@@ -150,10 +144,9 @@ def plot_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str]) -> Figur
 def most_confident_mistakes(probs: torch.Tensor, labels: torch.Tensor, k: int = 8) -> torch.Tensor:
     """Indices of the ``k`` wrong predictions made with the highest probability, surest first.
 
-    Example:
-        >>> probs = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8]])
-        >>> most_confident_mistakes(probs, torch.tensor([1, 1, 1]), k=5).tolist()
-        [0, 1]
+    >>> probs = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8]])
+    >>> most_confident_mistakes(probs, torch.tensor([1, 1, 1]), k=5).tolist()
+    [0, 1]
     """
     labels = class_indices(labels).to(probs.device)
     top, preds = probs.max(dim=1)

@@ -27,6 +27,7 @@ from helpers._runtime.checks import (
     check_batches,
     check_class_count,
     check_file_name,
+    check_fit_settings,
     check_labels,
     check_probs_and_labels,
     check_rows_per_label,
@@ -97,7 +98,8 @@ def per_class_accuracy(probs: torch.Tensor, labels: torch.Tensor, classes: Seque
 
 @dataclass
 class FitResult:
-    """What `fit` measured."""
+    """What `fit` measured: steps taken, seconds they took (evaluation included), images
+    seen, and the test accuracy after each epoch (empty without ``test_data``)."""
 
     steps: int = 0
     seconds: float = 0.0
@@ -122,55 +124,40 @@ def fit(
     progress: bool = True,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
 ) -> FitResult:
-    """Train ``net`` and log to ``writer``: the running loss and accuracy every ``log_every``
-    steps, a "predictions vs. actuals" figure every ``figure_every`` steps, test accuracy
-    after each epoch. Flushes at every logging step, so a killed run keeps what it logged.
-    A ``scheduler`` (e.g. `OneCycleLR`) is stepped after every step and its learning rate
-    logged with the loss.
+    """Chapter 04's training loop, step for step: the same seed, data, model, optimizer and
+    scheduler give the same weights and the same logged points (tests/test_one_loop.py).
+    What the chapter's cell adds for the notebook (the frame's redraws, the printed lines,
+    the closing note and ``writer.close()``) stays with the caller.
+
+    Every ``log_every`` steps it logs ``loss/train`` and ``accuracy/train`` (the means since
+    the last point) and ``optimizer/learning rate``, a "predictions vs. actuals" figure every
+    ``figure_every`` steps, and flushes, so a killed run keeps what it logged; after each
+    epoch ``accuracy/test`` on ``test_data``. A ``scheduler`` (e.g. `OneCycleLR`) steps after
+    every step. Without a ``writer`` it logs nothing; ``progress=False`` hides the bar.
 
     Example:
-        >>> fit(net, make_loader(train), torch.optim.Adam(net.parameters()), writer=writer)  # doctest: +SKIP
-        FitResult(steps=1875, ...)
+        >>> fit(net, train_loader, optimizer, epochs=3, writer=writer, log_every=100,  # doctest: +SKIP
+        ...     figure_every=500, test_data=(test_images, test_labels), classes=classes,
+        ...     scheduler=scheduler)
+        FitResult(steps=1407, ...)
     """
-    if not all(isinstance(v, int) for v in (epochs, log_every, figure_every)):
-        raise TypeError(f"epochs, log_every and figure_every must be whole numbers, got "
-                        f"{epochs!r}, {log_every!r}, {figure_every!r}.")
-    if log_every < 1 or figure_every < 1 or epochs < 1:
-        raise ValueError("epochs, log_every and figure_every must be at least 1.")
-    if isinstance(train_loader, torch.utils.data.Dataset) and not isinstance(
-            train_loader, torch.utils.data.DataLoader):
-        raise TypeError("fit takes batches, not a dataset: wrap it as make_loader(dataset, "
-                        "batch_size=...), or make_loader(to_tensors(dataset), ...) for speed.")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"fit needs an optimizer made for this model, e.g. "
-                        f"torch.optim.Adam(net.parameters()), got {type(optimizer).__name__}.")
-    mine = {id(p) for p in net.parameters()}
-    if not any(id(p) in mine for group in optimizer.param_groups for p in group["params"]):
-        raise ValueError("The optimizer holds none of this model's parameters (was it made for "
-                         "another Net?): create it after the model, e.g. Adam(net.parameters()).")
-    total = getattr(scheduler, "total_steps", None)  # OneCycleLR knows how many steps it allows
-    if total is not None and hasattr(train_loader, "__len__"):
-        needed = scheduler.last_epoch + epochs * len(train_loader)
-        if needed > total:
-            raise ValueError(f"The scheduler allows {total} steps but this training takes "
-                             f"{needed - scheduler.last_epoch} ({epochs} epoch(s) of "
-                             f"{len(train_loader)} batches): create it with total_steps="
-                             "epochs * len(loader), or steps_per_epoch=len(loader).")
+    check_fit_settings(net, train_loader, optimizer, epochs, log_every, figure_every,
+                       scheduler, writer, classes)  # a clear message for wrong settings
     if writer is not None:
-        if figure_every and classes is None:
-            raise ValueError("Pass classes=... so the predictions figures can name the classes.")
         from helpers.plots import plot_classes_preds  # matplotlib: only here
     device = device_of(net)
     result = FitResult()
-    net.train()
+
+    step = 0
     start = time.perf_counter()
     for epoch in range(epochs):
+        net.train()
         running_loss, running_correct, running_seen = 0.0, 0, 0
-        batches = tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress,
-                       leave=False, mininterval=1.0, file=sys.stdout)  # not a red stderr box
+        batches = tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", mininterval=1, file=sys.stdout,
+                       disable=not progress, leave=False)
         for images, labels in batches:
-            images, labels = images.to(device), labels.to(device)
-            if result.steps == 0:  # before training, not at a figure or mid-epoch
+            images, labels = images.to(device), labels.to(device)  # no copy when already there
+            if step == 0:  # before training, not at a figure or mid-epoch
                 check_labels(net, images, labels)
                 if writer is not None:
                     check_class_count(net, classes)
@@ -180,29 +167,35 @@ def fit(
             loss.backward()
             optimizer.step()
             if scheduler is not None:
-                scheduler.step()
-            result.steps += 1
+                scheduler.step()  # the learning rate for the next step
+            step += 1
             result.images += len(labels)
+
             running_loss += loss.item() * len(labels)
             running_correct += (outputs.argmax(dim=1) == labels).sum().item()
             running_seen += len(labels)
-            if result.steps % log_every == 0:
+            if step % log_every == 0:
                 if writer is not None:
-                    writer.add_scalar("training loss", running_loss / running_seen, result.steps)
-                    writer.add_scalar("training accuracy", running_correct / running_seen, result.steps)
-                    if scheduler is not None:
-                        writer.add_scalar("learning rate", scheduler.get_last_lr()[0], result.steps)
-                    if result.steps % figure_every == 0:
-                        fig = plot_classes_preds(net, images[:4], labels[:4], classes)
-                        writer.add_figure("predictions vs. actuals", fig, result.steps)
+                    writer.add_scalar("loss/train", running_loss / running_seen, step)
+                    writer.add_scalar("accuracy/train", running_correct / running_seen, step)
+                    # the optimizer's rate: what scheduler.get_last_lr() gives, or the fixed one
+                    writer.add_scalar("optimizer/learning rate", optimizer.param_groups[0]["lr"], step)
+                    if step % figure_every == 0:
+                        figure = plot_classes_preds(net, images[:4], labels[:4], classes)
+                        writer.add_figure("predictions vs. actuals", figure, global_step=step)
                     writer.flush()
                 running_loss, running_correct, running_seen = 0.0, 0, 0
+        if step == 0:
+            raise ValueError("The loader gave no batches to train on (is the dataset empty, or "
+                             "did a filter keep nothing?): check len(train_loader).")
+
         if test_data is not None:
             result.test_accuracy.append(evaluate(net, test_data))
             if writer is not None:
-                writer.add_scalar("test accuracy", result.test_accuracy[-1], result.steps)
+                writer.add_scalar("accuracy/test", result.test_accuracy[-1], step)
                 writer.flush()
-    result.seconds = time.perf_counter() - start
+
+    result.steps, result.seconds = step, time.perf_counter() - start
     return result
 
 

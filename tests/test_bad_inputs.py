@@ -389,16 +389,16 @@ def test_the_other_datasets_class_names_are_refused():
 def test_transforms_and_raw_pixels_of_the_real_data(tmp_path):
     from torchvision import transforms
 
-    from helpers.data import load_fashion_mnist, make_transform, to_tensors
+    from helpers.data import load_dataset, make_transform, to_tensors
     from helpers.plots import matplotlib_imshow
 
     with pytest.raises(ValueError, match=r"do(es)? not fit these 1x28x28 images.*make_transform\(1\)"):
-        load_fashion_mnist(train=False, transform=make_transform(3))
-    raw = load_fashion_mnist(train=False, transform=None)
+        load_dataset("fashion-mnist", train=False, transform=make_transform(3))
+    raw = load_dataset("fashion-mnist", train=False, transform=None)[0]
     with pytest.raises(TypeError, match="gives Image images, not tensors.*make_transform\\(1\\)"):
         make_loader(raw, batch_size=4)
     # the dataset's own transform is applied, not replaced by the tutorial's
-    only_tensor = load_fashion_mnist(train=False, transform=transforms.ToTensor())
+    only_tensor = load_dataset("fashion-mnist", train=False, transform=transforms.ToTensor())[0]
     images, labels = to_tensors(torch.utils.data.Subset(only_tensor, range(50)))
     assert images.min() >= 0 and images.max() <= 1
     mine, _ = to_tensors(only_tensor)
@@ -451,7 +451,7 @@ def test_the_distributed_scripts_arguments_name_the_flag_and_the_limit(capsys):
 def _lambdas(tmp_path):
     from helpers.board import event_files as files
     from helpers.board import format_table
-    from helpers.data import load_fashion_mnist, select_n_random, to_tensors
+    from helpers.data import load_dataset, select_n_random, to_tensors
     from helpers.inline import prepare_tensorboard_magic
     from helpers.train import checkpoint_path
 
@@ -461,7 +461,7 @@ def _lambdas(tmp_path):
     return [
         (lambda: files(tmp_path / "typo"), "No run folder .*typo"),
         (lambda: format_table([("a", "1", "LOST")], ("x", "y")), "needs 2 cells.*LOST"),
-        (lambda: load_fashion_mnist(train="test"), "train must be True .* or False"),
+        (lambda: load_dataset("fashion-mnist", train="test")[0], "train must be True .* or False"),
         (lambda: to_tensors(None), r"takes a dataset, e\.g\. load_dataset\(DATASET\)\[0\]"),
         (lambda: make_loader((x, y), batch_size=True), "batch_size must be a whole number"),
         (lambda: make_loader(None), "takes \\(images, labels\\) tensors or a dataset, got None"),

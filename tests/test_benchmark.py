@@ -6,14 +6,14 @@ import functools
 import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from coursetools.course import REPO
+
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "benchmarks" / "benchmark.py"
+SCRIPT = REPO / "benchmarks" / "benchmark.py"
 
 
 @functools.cache
@@ -62,9 +62,10 @@ def test_results_file_keeps_older_runs_below_the_newest(tmp_path):
 
 def test_every_numbered_notebook_is_timed():
     benchmark = load_benchmark()
-    names = [p.name for p in benchmark.notebooks()]
-    assert names == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    names = [p.name for p in benchmark.chapters_to_time(quick=False)]
+    assert names == sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert "00_setup.ipynb" in names and "04_training.ipynb" in names
+    assert [p.name for p in benchmark.chapters_to_time(quick=True)] == names[:1]
 
 
 def test_nbval_skip_cells_are_left_out_like_nbval_does():
@@ -113,6 +114,24 @@ def test_the_accuracy_checks_are_left_out_of_the_training_time():
     assert timed.reached[0.0] <= timed.trained  # reached at the first check
     assert 1.01 not in timed.reached  # never reached: never recorded
     assert timed.trained < wall / 3  # eight checks of 5,000 images, not counted
+
+
+def test_the_busy_cpu_measure_runs_chapter_04s_loop_for_the_seconds_given():
+    import torch
+
+    from helpers.data import make_loader
+    from helpers.model import Net
+
+    benchmark = load_benchmark()
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    loader = make_loader((x, y), batch_size=8)
+    assert len(list(benchmark.ForSeconds(loader, 0.0))) == 1  # time is up after the first step
+    assert len(list(benchmark.ForSeconds(loader, 0.0, sharing=False))) == 1
+    net = Net()
+    ns = {"net": net, "train_loader": loader, "optimizer": torch.optim.SGD(net.parameters(), 0.01)}
+    before = [p.clone() for p in net.parameters()]
+    assert benchmark.images_per_second(ns, 0.2) > 0
+    assert any(not torch.equal(a, b) for a, b in zip(before, net.parameters()))  # it trained
 
 
 def test_a_target_reached_in_a_later_epoch_counts_the_earlier_epochs_training():

@@ -17,9 +17,7 @@ from helpers.data import (
     CorruptDataError,
     DataNotFoundError,
     ensure_fashion_mnist,
-    load_cifar10,
     load_dataset,
-    load_fashion_mnist,
     make_loader,
     make_transform,
     select_n_random,
@@ -43,8 +41,8 @@ def test_transform_scales_pixels_to_minus_one_one():
 
 def test_real_fashion_mnist_loads_offline(tmp_path, monkeypatch, offline, real_copy):
     monkeypatch.setenv(datafiles.LOCAL_COPY_ENV, str(real_copy))
-    train = load_fashion_mnist(train=True, root=tmp_path, download=False)
-    test = load_fashion_mnist(train=False, root=tmp_path)
+    train = load_dataset("fashion-mnist", train=True, root=tmp_path, download=False)[0]
+    test = load_dataset("fashion-mnist", train=False, root=tmp_path)[0]
     assert (len(train), len(test)) == (60_000, 10_000)
     image, label = train[0]
     assert image.shape == (1, 28, 28) and -1 <= image.min() < image.max() <= 1
@@ -57,7 +55,7 @@ def test_unpacked_files_are_used_without_any_copy(tmp_path, no_local_copy, offli
     raw.mkdir(parents=True)
     for name in datafiles.RAW_FILES:
         (raw / name).write_bytes(idx_bytes(name))
-    assert len(load_fashion_mnist(train=False, root=tmp_path)) == 10_000
+    assert len(load_dataset("fashion-mnist", train=False, root=tmp_path)[0]) == 10_000
 
 
 def test_local_copy_from_environment_variable_is_unpacked(tmp_path, monkeypatch, fake_gz_copy, offline):
@@ -70,7 +68,7 @@ def test_local_copy_from_environment_variable_is_unpacked(tmp_path, monkeypatch,
 
 def test_offline_without_any_copy_gives_one_clear_error(tmp_path, no_local_copy, offline):
     with pytest.raises(DataNotFoundError) as info:
-        load_fashion_mnist(root=tmp_path)
+        load_dataset("fashion-mnist", root=tmp_path)[0]
     message = str(info.value)
     for name in datafiles.RAW_FILES:
         assert name in message
@@ -94,7 +92,7 @@ def test_damaged_unpacked_file_is_named_not_used(tmp_path, no_local_copy, offlin
     content = idx_bytes(bad.name)
     bad.write_bytes(content[:1000] if damage == "truncated" else b"\x00\x00\x08\x99" + content[4:])
     with pytest.raises(CorruptDataError, match="t10k-images-idx3-ubyte") as info:
-        load_fashion_mnist(train=False, root=tmp_path)
+        load_dataset("fashion-mnist", train=False, root=tmp_path)[0]
     assert "Delete it" in str(info.value)
 
 
@@ -131,7 +129,7 @@ def test_data_root_defaults_to_the_course_folder_wherever_python_runs(tmp_path, 
 
 def test_cifar10_offline_gives_a_clear_error(tmp_path, offline):
     with pytest.raises(DataNotFoundError, match="CIFAR-10 .* no offline package"):
-        load_cifar10(root=tmp_path)
+        load_dataset("cifar10", root=tmp_path)[0]
 
 
 def test_unknown_dataset_name_lists_the_choices():
@@ -156,7 +154,7 @@ def test_to_tensors_fast_path_matches_the_transform(fake_gz_copy, tmp_path, monk
             content[16:16 + 784] = bytes(range(256)) * 3 + bytes(16)
         (raw / name).write_bytes(bytes(content))
     monkeypatch.setenv(datafiles.LOCAL_COPY_ENV, str(tmp_path / "none"))
-    test = load_fashion_mnist(train=False, root=tmp_path)
+    test = load_dataset("fashion-mnist", train=False, root=tmp_path)[0]
     images, labels = to_tensors(test)
     assert images.shape == (10_000, 1, 28, 28)
     assert torch.allclose(images[0], test[0][0]) and images[0].min() == -1 and images[0].max() == 1
@@ -234,7 +232,7 @@ def test_load_tensors_reads_the_files_as_torchvision_and_the_tutorials_transform
     from helpers.data import load_tensors, to_tensors
 
     (images, labels), classes = load_tensors("fashion-mnist", train=train)
-    expected_images, expected_labels = to_tensors(load_fashion_mnist(train=train))
+    expected_images, expected_labels = to_tensors(load_dataset("fashion-mnist", train=train)[0])
     assert torch.equal(images, expected_images) and torch.equal(labels, expected_labels)
     assert classes == CLASSES and images.dtype == torch.float32 and labels.dtype == torch.long
     with pytest.raises(TypeError, match="train must be True .*or False"):

@@ -49,7 +49,7 @@ def test_sigkill_mid_epoch_keeps_what_was_flushed(tmp_path):
             proc.kill()
         proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
-    losses = read_scalars(run)["."]["training loss"]
+    losses = read_scalars(run)["."]["loss/train"]
     assert len(losses) >= 5 and [s for s, _ in losses[:5]] == [4, 8, 12, 16, 20]
     images = [what for d, _, t, what in summary_rows(run) if d == "Images"]
     assert images and images[0].split()[0].isdigit() and int(images[0].split()[0]) >= 2

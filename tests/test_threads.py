@@ -1,4 +1,4 @@
-"""helpers.threads: training keeps going on a busy CPU (fewer torch threads while others work)."""
+"""helpers._runtime.threads: training keeps going on a busy CPU (fewer torch threads while others work)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import time
 import psutil
 import pytest
 import torch
-import torch.nn.functional as F
 
-from helpers import data, threads
+from helpers._runtime import threads
+from helpers._runtime.threads import ThreadsForLoad
 from helpers.data import make_loader
 from helpers.model import Net
-from helpers.threads import ThreadsForLoad
+from helpers.train import fit
 
 
 @pytest.fixture(autouse=True)
@@ -87,18 +87,15 @@ def test_busy_processes_are_seen_and_this_process_is_not():
 
 
 def images_per_second(seconds: float) -> float:
-    """Chapter 04's kind of step (channels-last Net, Adam, batches of 128) for ``seconds``."""
+    """Chapter 04's loop (`fit`: channels-last Net, Adam, batches of 128), one pass over 6,000
+    images after another until ``seconds`` have passed."""
     torch.manual_seed(0)
     net = Net().to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
     x, y = torch.randn(6000, 1, 28, 28), torch.randint(0, 10, (6000,))
     seen, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        for images, labels in make_loader((x, y), batch_size=128):
-            optimizer.zero_grad()
-            F.cross_entropy(net(images), labels).backward()
-            optimizer.step()
-            seen += len(labels)
+        seen += fit(net, make_loader((x, y), batch_size=128), optimizer, progress=False).images
     return seen / (time.perf_counter() - start)
 
 
@@ -112,7 +109,7 @@ def test_training_beside_busy_processes_beats_fixed_threads(monkeypatch):
         shared = images_per_second(5.0)
         assert torch.get_num_threads() == 1  # it saw the busy processes
         torch.set_num_threads(threads._shared.ceiling)
-        monkeypatch.setattr(data, "adjust_threads", torch.get_num_threads)  # torch's default
+        monkeypatch.setattr(threads, "adjust_threads", torch.get_num_threads)  # torch's default
         fixed = images_per_second(5.0)
     finally:
         stop(hogs)

@@ -1,4 +1,4 @@
-"""helpers.train: probabilities, PR curves from true labels, the training loop, weights."""
+"""helpers.train: probabilities, accuracy, the training loop (chapter 04's: test_one_loop), weights."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from helpers.data import CLASSES, make_loader
 from helpers.model import Net
 from helpers.train import (
     accuracy,
-    add_pr_curves,
+    check_probs_and_labels,
     evaluate,
     fit,
     load_weights,
@@ -41,20 +41,6 @@ def test_predict_probs_of_a_batch_of_one_and_of_nothing():
         predict_probs(Net(), [])
 
 
-def test_pr_curves_use_the_true_labels(tmp_path):
-    labels = torch.tensor([0, 0, 1, 1])
-    # the model is confidently wrong on every image: a curve from predictions would be perfect
-    probs = torch.tensor([[0.1, 0.9], [0.2, 0.8], [0.9, 0.1], [0.7, 0.3]])
-    with SummaryWriter(str(tmp_path)) as w:
-        add_pr_curves(w, probs, labels, ["a", "b"])
-    acc = load_run(tmp_path)
-    data = torch.tensor(list(acc.Tensors("a")[0].tensor_proto.float_val)).view(6, -1)
-    tp, fp = data[0], data[1]
-    assert tp[0] == 2 and fp[0] == 2  # threshold 0: both true "a" images count as positives
-    assert tp[60] == 0  # at threshold ~0.47 only the wrongly scored true "b" images remain
-    assert fp[60] == 2
-
-
 @pytest.mark.parametrize("probs,labels,match", [
     (torch.full((3, 10), 1.2), torch.tensor([0, 1, 2]), "in \\[0, 1\\].*softmax"),
     (torch.full((3, 10), -0.1), torch.tensor([0, 1, 2]), "in \\[0, 1\\]"),
@@ -65,9 +51,9 @@ def test_pr_curves_use_the_true_labels(tmp_path):
     (torch.full((3, 9), 0.1), torch.tensor([0, 1, 2]), "shape \\(N, 10\\)"),
     (torch.full((3, 10), 0.1), torch.tensor([0.0, 1.0, 2.0]), "integers"),
 ])
-def test_pr_curve_inputs_are_checked(tmp_path, probs, labels, match):
-    with SummaryWriter(str(tmp_path)) as w, pytest.raises(ValueError, match=match):
-        add_pr_curves(w, probs, labels, CLASSES)
+def test_pr_curve_inputs_are_checked(probs, labels, match):
+    with pytest.raises(ValueError, match=match):  # what chapter 05 checks before add_pr_curve
+        check_probs_and_labels(probs, labels, len(CLASSES))
 
 
 def test_accuracy_and_per_class_accuracy():
@@ -89,11 +75,12 @@ def test_fit_learns_logs_and_flushes(tmp_path):
     assert result.steps == 48 and result.images == 768
     assert result.test_accuracy[-1] > 0.8
     rows = {(d, t): what for d, _, t, what in summary_rows(tmp_path)}
-    assert rows[("Scalars", "training loss")] == "6 points, steps 8..48"
-    assert rows[("Scalars", "training accuracy")] == "6 points, steps 8..48"
-    assert rows[("Scalars", "test accuracy")] == "3 points, steps 16..48"
+    assert rows[("Scalars", "loss/train")] == "6 points, steps 8..48"
+    assert rows[("Scalars", "accuracy/train")] == "6 points, steps 8..48"
+    assert rows[("Scalars", "optimizer/learning rate")] == "6 points, steps 8..48"  # fixed: 3e-3
+    assert rows[("Scalars", "accuracy/test")] == "3 points, steps 16..48"
     assert rows[("Images", "predictions vs. actuals")].startswith("3 images")
-    losses = [e.value for e in load_run(tmp_path).Scalars("training loss")]
+    losses = [e.value for e in load_run(tmp_path).Scalars("loss/train")]
     assert losses[-1] < losses[0]  # accumulated over the interval, and falling
 
 
@@ -112,7 +99,7 @@ def test_fit_steps_the_scheduler_and_logs_the_learning_rate(tmp_path):
     with SummaryWriter(str(tmp_path)) as w:
         fit(net, make_loader((x, y), batch_size=8), optimizer, writer=w, log_every=2,
             figure_every=100, classes=CLASSES, progress=False, scheduler=scheduler)
-    rates = [e.value for e in load_run(tmp_path).Scalars("learning rate")]
+    rates = [e.value for e in load_run(tmp_path).Scalars("optimizer/learning rate")]
     assert len(rates) == 4 and max(rates) > 10 * rates[-1]  # up, then annealed towards 0
     assert scheduler.last_epoch == 8
 

@@ -1,11 +1,9 @@
 """The input checks behind the public helpers: each raises a clear error that says what was
 wrong and what to do, so no library's traceback reaches the learner.
 
-Example:
-    >>> check_folder_to_show("no/such/folder")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
+>>> check_folder_to_show("no/such/folder")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+FileNotFoundError: No folder no/such/folder to show in TensorBoard: run the cells ...
 """
 
 from __future__ import annotations
@@ -43,11 +41,9 @@ def check_folder_to_show(logdir) -> Path:
 def check_channels(channels) -> None:
     """Raise a clear `ValueError` unless ``channels`` is 1 (Fashion-MNIST) or 3 (CIFAR-10).
 
-    Example:
-        >>> check_channels(2)
-        Traceback (most recent call last):
-        ...
-        ValueError: channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got 2
+    >>> check_channels(2)
+    Traceback (most recent call last):
+    ValueError: channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got 2
     """
     if channels not in (1, 3) or isinstance(channels, bool):
         raise ValueError(f"channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got {channels!r}")
@@ -56,11 +52,9 @@ def check_channels(channels) -> None:
 def check_class_names(classes: Sequence[str], channels: int) -> None:
     """Raise a clear `ValueError` if ``classes`` are the other dataset's names for these images.
 
-    Example:
-        >>> check_class_names(CIFAR10_CLASSES, channels=1)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: These are CIFAR-10's class names, but the images have 1 channel(s) ...
+    >>> check_class_names(CIFAR10_CLASSES, channels=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: These are CIFAR-10's class names, but the images have 1 channel(s) ...
     """
     for names, dataset, other, wrong in ((CIFAR10_CLASSES, "CIFAR-10", "Fashion-MNIST", 1),
                                          (CLASSES, "Fashion-MNIST", "CIFAR-10", 3)):
@@ -74,12 +68,10 @@ def check_transform(transform, channels: int, side: int) -> None:
     """Raise a clear `ValueError` unless ``transform`` turns one of the dataset's images
     (``channels`` x ``side`` x ``side``) into a tensor.
 
-    Example:
-        >>> from torchvision import transforms
-        >>> check_transform(transforms.Normalize((0.5,) * 3, (0.5,) * 3), 1, 28)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: The transform does not fit these 1x28x28 images ...
+    >>> from torchvision import transforms
+    >>> check_transform(transforms.Normalize((0.5,) * 3, (0.5,) * 3), 1, 28)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: The transform does not fit these 1x28x28 images ...
     """
     from PIL import Image
 
@@ -99,11 +91,9 @@ def check_selection(data, labels, n, seed) -> None:
     """Raise a clear error unless ``select_n_random`` can pick ``n`` of the ``data`` with
     their ``labels``: tensors of the same length, 1 <= n <= len(data), a whole-number seed.
 
-    Example:
-        >>> check_selection(torch.zeros(5, 1, 28, 28), torch.zeros(4), n=2, seed=0)
-        Traceback (most recent call last):
-        ...
-        ValueError: 5 images but 4 labels: they must match.
+    >>> check_selection(torch.zeros(5, 1, 28, 28), torch.zeros(4), n=2, seed=0)
+    Traceback (most recent call last):
+    ValueError: 5 images but 4 labels: they must match.
     """
     if isinstance(data, Dataset):
         raise TypeError("select_n_random takes tensors, not a dataset: use "
@@ -128,11 +118,9 @@ def check_sizes(in_channels, image_size, num_classes) -> None:
     """Raise a clear error unless `Net` can be built for these sizes: whole numbers >= 1,
     and images of at least 16 x 16 pixels (two 5 x 5 convolutions and two poolings).
 
-    Example:
-        >>> check_sizes(1, 12, 10)
-        Traceback (most recent call last):
-        ...
-        ValueError: image_size must be at least 16 for this network, got 12
+    >>> check_sizes(1, 12, 10)
+    Traceback (most recent call last):
+    ValueError: image_size must be at least 16 for this network, got 12
     """
     for name, value in (("in_channels", in_channels), ("image_size", image_size),
                         ("num_classes", num_classes)):
@@ -148,13 +136,11 @@ def check_input(net: nn.Module, x: torch.Tensor) -> None:
     ``(N, *net.input_shape)`` and the dtype of its weights. Skipped while ``add_graph``
     traces the model, which records every operation, checks included.
 
-    Example:
-        >>> net = nn.Conv2d(1, 6, 5)
-        >>> net.input_shape = (1, 28, 28)  # what Net records about itself
-        >>> check_input(net, torch.zeros(2, 1, 28, 28, dtype=torch.float64))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: The images are torch.float64 but the model is torch.float32: ...
+    >>> net = nn.Conv2d(1, 6, 5)
+    >>> net.input_shape = (1, 28, 28)  # what Net records about itself
+    >>> check_input(net, torch.zeros(2, 1, 28, 28, dtype=torch.float64))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: The images are torch.float64 but the model is torch.float32: ...
     """
     if torch.jit.is_tracing():
         return
@@ -168,11 +154,9 @@ def check_input(net: nn.Module, x: torch.Tensor) -> None:
 def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
     """Raise a clear `ValueError` unless ``images`` is a batch of shape ``(N, *shape)``, N >= 1.
 
-    Example:
-        >>> check_batch(torch.zeros(1, 28, 28), (1, 28, 28))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Expected a batch of images of shape (N, 1, 28, 28), got (1, 28, 28). ...
+    >>> check_batch(torch.zeros(1, 28, 28), (1, 28, 28))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: Expected a batch of images of shape (N, 1, 28, 28), got (1, 28, 28). ...
     """
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"Expected a batch of images as a tensor, got a {type(images).__name__}: "
@@ -205,13 +189,11 @@ def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
 def class_indices(labels, what: str = "labels") -> torch.Tensor:
     """``labels`` as a 1-D long tensor of class numbers, or a clear error saying how to get one.
 
-    Example:
-        >>> class_indices([0, 3]).tolist()
-        [0, 3]
-        >>> class_indices(["Coat"])  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: labels must be class numbers (0, 1, ...), got names such as 'Coat': ...
+    >>> class_indices([0, 3]).tolist()
+    [0, 3]
+    >>> class_indices(["Coat"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: labels must be class numbers (0, 1, ...), got names such as 'Coat': ...
     """
     if isinstance(labels, torch.utils.data.Dataset):
         raise TypeError(f"{what} must be a tensor of class numbers, got a dataset: use "
@@ -236,11 +218,9 @@ def class_indices(labels, what: str = "labels") -> torch.Tensor:
 def check_loader_inputs(data, batch_size, seed, num_workers) -> None:
     """Raise a clear error unless `make_loader` can batch ``data`` as asked.
 
-    Example:
-        >>> check_loader_inputs((torch.zeros(3, 1, 28, 28), torch.zeros(2)), 4, 0, 0)
-        Traceback (most recent call last):
-        ...
-        ValueError: 3 images but 2 labels: they must match.
+    >>> check_loader_inputs((torch.zeros(3, 1, 28, 28), torch.zeros(2)), 4, 0, 0)
+    Traceback (most recent call last):
+    ValueError: 3 images but 2 labels: they must match.
     """
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
@@ -271,11 +251,9 @@ def check_dataset_items(dataset, items: list | None = None) -> None:
     """Raise a clear error unless `to_tensors` can stack ``dataset`` (and, once read, its
     ``items``): a non-empty dataset of tensor images of one shape.
 
-    Example:
-        >>> check_dataset_items([])
-        Traceback (most recent call last):
-        ...
-        ValueError: The dataset is empty: check how it was loaded or selected.
+    >>> check_dataset_items([])
+    Traceback (most recent call last):
+    ValueError: The dataset is empty: check how it was loaded or selected.
     """
     if items is None:
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
@@ -301,11 +279,9 @@ def check_image(img, one_channel: bool = False) -> torch.Tensor:
     [-1, 1], or a clear error. Raw pixels (uint8, 0..255, or a PIL image) are
     normalised first; a 2-D image gets its channel dimension.
 
-    Example:
-        >>> check_image(torch.zeros(2, 1, 28, 28))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: matplotlib_imshow expects one image of shape (C, H, W) or (H, W), got (2, 1, 28, 28). ...
+    >>> check_image(torch.zeros(2, 1, 28, 28))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: matplotlib_imshow expects one image of shape (C, H, W) or (H, W), got (2, 1, 28, 28). ...
     """
     if hasattr(img, "getbands"):  # a PIL image: raw pixels, channels last
         img = torch.as_tensor(np.array(img))
@@ -337,9 +313,8 @@ def output_count(net: nn.Module, images: torch.Tensor) -> int:
     """How many classes ``net`` scores for the first of ``images``, or a clear error if it
     cannot take them.
 
-    Example:
-        >>> output_count(nn.Sequential(nn.Flatten(), nn.Linear(4, 3)), torch.zeros(1, 4))
-        3
+    >>> output_count(nn.Sequential(nn.Flatten(), nn.Linear(4, 3)), torch.zeros(1, 4))
+    3
     """
     was_training = net.training
     net.eval()
@@ -359,11 +334,9 @@ def check_class_count(net: nn.Module, classes: Sequence[str]) -> None:
     """Raise a clear `ValueError` unless there is one class name per output of ``net``'s
     last layer (so a figure names whatever the model predicts, and no name is left over).
 
-    Example:
-        >>> check_class_count(nn.Linear(4, 10), ["a", "b"])  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: The model has 10 outputs but 2 class names were given: ...
+    >>> check_class_count(nn.Linear(4, 10), ["a", "b"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: The model has 10 outputs but 2 class names were given: ...
     """
     last = [m.out_features for m in net.modules() if isinstance(getattr(m, "out_features", None), int)]
     if last and len(classes) != last[-1]:  # only a model whose last layer says it
@@ -378,11 +351,9 @@ def check_figure_inputs(net: nn.Module, images: torch.Tensor, labels, classes: S
     ``labels``: a non-empty batch the model takes, one class number per image, within
     ``classes``, a name for every output of the model, and ``max_cols`` >= 1.
 
-    Example:
-        >>> check_figure_inputs(nn.Linear(4, 10), torch.zeros(3, 1, 28, 28), [0, 1], ["a"] * 10)
-        Traceback (most recent call last):
-        ...
-        ValueError: 3 images but 2 labels: they must match.
+    >>> check_figure_inputs(nn.Linear(4, 10), torch.zeros(3, 1, 28, 28), [0, 1], ["a"] * 10)
+    Traceback (most recent call last):
+    ValueError: 3 images but 2 labels: they must match.
     """
     if len(images) == 0:
         raise ValueError("No images to plot: the batch is empty; check the slice that made it.")
@@ -406,11 +377,9 @@ def check_figure_inputs(net: nn.Module, images: torch.Tensor, labels, classes: S
 def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classes: int) -> None:
     """Raise a clear `ValueError` unless ``probs`` (N x classes, in [0, 1]) fits ``labels`` (N).
 
-    Example:
-        >>> check_probs_and_labels(torch.tensor([[1.5, -0.5]]), torch.tensor([0]), 2)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Probabilities must lie in [0, 1], got values from -0.5 to 1.5. Apply softmax ...
+    >>> check_probs_and_labels(torch.tensor([[1.5, -0.5]]), torch.tensor([0]), 2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: Probabilities must lie in [0, 1], got values from -0.5 to 1.5. Apply softmax ...
     """
     if probs.dim() != 2 or probs.shape[1] != num_classes:
         raise ValueError(
@@ -447,12 +416,10 @@ def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classe
 def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> None:
     """Raise a clear `ValueError` unless ``labels`` are whole class numbers the model can output.
 
-    Example:
-        >>> from helpers.model import Net
-        >>> check_labels(Net(), torch.zeros(2, 1, 28, 28), torch.tensor([1, 10]))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Labels must be class numbers 0..9 (the model has 10 outputs), got 1..10. ...
+    >>> from helpers.model import Net
+    >>> check_labels(Net(), torch.zeros(2, 1, 28, 28), torch.tensor([1, 10]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: Labels must be class numbers 0..9 (the model has 10 outputs), got 1..10. ...
     """
     if labels.dtype.is_floating_point or labels.dtype == torch.bool or labels.dim() != 1:
         raise ValueError(f"Labels must be one whole class number per image (a 1-D long tensor), "
@@ -477,11 +444,9 @@ def check_batches(batches, who: str, fix: str = "make_loader(dataset, batch_size
     """Raise a clear `TypeError` unless ``batches`` are batches (a loader, a list of
     ``(images, labels)``), not one pair or a dataset.
 
-    Example:
-        >>> check_batches((torch.zeros(2, 1, 28, 28), torch.zeros(2)), "fit")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        TypeError: fit takes batches (a loader, or a list of (images, labels)), not one ...
+    >>> check_batches((torch.zeros(2, 1, 28, 28), torch.zeros(2)), "fit")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    TypeError: fit takes batches (a loader, or a list of (images, labels)), not one ...
     """
     if isinstance(batches, tuple) and len(batches) == 2 and isinstance(batches[0], torch.Tensor):
         raise TypeError(f"{who} takes batches (a loader, or a list of (images, labels)), not one "
@@ -495,11 +460,9 @@ def check_batches(batches, who: str, fix: str = "make_loader(dataset, batch_size
 def check_rows_per_label(probs: torch.Tensor, labels) -> torch.Tensor:
     """``labels`` as class numbers, one per row of ``probs``, or a clear `ValueError`.
 
-    Example:
-        >>> check_rows_per_label(torch.zeros(2, 10), [1]).tolist()  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Need one row of probabilities per label: probabilities of shape (2, 10) but 1 labels.
+    >>> check_rows_per_label(torch.zeros(2, 10), [1]).tolist()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: Need one row of probabilities per label: probabilities of shape (2, 10) but 1 labels.
     """
     labels = class_indices(labels)
     if probs.dim() != 2 or len(probs) != len(labels) or len(labels) == 0:
@@ -511,11 +474,9 @@ def check_rows_per_label(probs: torch.Tensor, labels) -> torch.Tensor:
 def check_test_data(data, batch_size) -> tuple[torch.Tensor, torch.Tensor]:
     """``data`` as ``(images, labels)`` of one length, or a clear error.
 
-    Example:
-        >>> check_test_data((torch.zeros(3, 1, 28, 28), torch.zeros(2)), 100)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: test labels must be whole class numbers, got torch.float32: use labels.long().
+    >>> check_test_data((torch.zeros(3, 1, 28, 28), torch.zeros(2)), 100)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: test labels must be whole class numbers, got torch.float32: use labels.long().
     """
     if not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError("evaluate takes the test data as (images, labels) tensors, e.g. from "
@@ -532,11 +493,9 @@ def check_test_data(data, batch_size) -> tuple[torch.Tensor, torch.Tensor]:
 def check_file_name(name) -> None:
     """Raise a clear `TypeError` unless ``name`` names a file.
 
-    Example:
-        >>> check_file_name(None)
-        Traceback (most recent call last):
-        ...
-        TypeError: Pass the weights' file name, e.g. 'fashion-mnist_net.pt', got None.
+    >>> check_file_name(None)
+    Traceback (most recent call last):
+    TypeError: Pass the weights' file name, e.g. 'fashion-mnist_net.pt', got None.
     """
     if not isinstance(name, str | Path) or not str(name):
         raise TypeError(f"Pass the weights' file name, e.g. 'fashion-mnist_net.pt', got {name!r}.")
@@ -545,11 +504,9 @@ def check_file_name(name) -> None:
 def check_save_target(net, path) -> Path:
     """``path`` made ready for `save_weights` (its folder created), or a clear error.
 
-    Example:
-        >>> check_save_target("net", Path("net.pt"))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        TypeError: save_weights(model, path): pass the model itself (e.g. net), not a str.
+    >>> check_save_target("net", Path("net.pt"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    TypeError: save_weights(model, path): pass the model itself (e.g. net), not a str.
     """
     if not isinstance(net, nn.Module):
         raise TypeError(f"save_weights(model, path): pass the model itself (e.g. net), not a "
@@ -572,11 +529,9 @@ def checked_weights(net, path: Path) -> dict[str, torch.Tensor]:
     """The weights in ``path``, read safely (``weights_only=True``: plain tensors only, never
     code from the file), if they fit ``net``; else a clear error that says what to do.
 
-    Example:
-        >>> checked_weights(nn.Linear(2, 2), Path("no/such.pt"))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        FileNotFoundError: No saved weights at no/such.pt: run chapter 04 first, or train here.
+    >>> checked_weights(nn.Linear(2, 2), Path("no/such.pt"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    FileNotFoundError: No saved weights at no/such.pt: run chapter 04 first, or train here.
     """
     if not isinstance(net, nn.Module):
         raise TypeError(f"load_weights(model, path): pass the model first (e.g. Net()), then the "
@@ -616,11 +571,9 @@ def check_hparams(hparam_dict: dict) -> None:
     """Raise a clear error unless each setting is one plain value (what the HParams tab can
     show in a table cell).
 
-    Example:
-        >>> check_hparams({"lr": [0.01, 0.1]})  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        TypeError: hparam 'lr' is a list ([0.01, 0.1]): give one plain number, ...
+    >>> check_hparams({"lr": [0.01, 0.1]})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    TypeError: hparam 'lr' is a list ([0.01, 0.1]): give one plain number, ...
     """
     if not isinstance(hparam_dict, dict) or not hparam_dict:
         raise TypeError(f"hparams must be a dict of settings, e.g. {{'lr': 0.01}}, got {hparam_dict!r}")
@@ -636,11 +589,9 @@ def check_setting(sweep_dir: str | Path, name: str, hparam_dict: dict) -> None:
     already in use, a setting that is not one plain value, a learning rate that is not
     a positive number.
 
-    Example:
-        >>> check_setting("runs/06_sweep", "../escaped", {"lr": 0.01})  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Run name '../escaped' must be a plain name of letters, digits, ...
+    >>> check_setting("runs/06_sweep", "../escaped", {"lr": 0.01})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: Run name '../escaped' must be a plain name of letters, digits, ...
     """
     if Path(sweep_dir).is_file():
         raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
@@ -668,11 +619,9 @@ def check_sweep_folder(sweep_dir, names) -> Path:
     """``sweep_dir`` as a folder that exists, with ``names`` a list of run names, or a
     clear error.
 
-    Example:
-        >>> check_sweep_folder("runs", "lr0.01")
-        Traceback (most recent call last):
-        ...
-        TypeError: Pass the run names as a list, e.g. ['lr0.01'], not one string.
+    >>> check_sweep_folder("runs", "lr0.01")
+    Traceback (most recent call last):
+    TypeError: Pass the run names as a list, e.g. ['lr0.01'], not one string.
     """
     if isinstance(names, str):
         raise TypeError(f"Pass the run names as a list, e.g. [{names!r}], not one string.")
@@ -687,11 +636,9 @@ def check_sweep_folder(sweep_dir, names) -> Path:
 def check_answers(run_dir, answers) -> Path:
     """The folder of chapter 08's runs, if ``answers`` is a dict of them; else a clear error.
 
-    Example:
-        >>> check_answers("runs", ["overfitting"])
-        Traceback (most recent call last):
-        ...
-        TypeError: Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.
+    >>> check_answers("runs", ["overfitting"])
+    Traceback (most recent call last):
+    TypeError: Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.
     """
     if not isinstance(answers, dict):
         raise TypeError("Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.")
@@ -750,10 +697,9 @@ def check_job_args(parser, args) -> None:
     """End the training script with ``parser``'s usage line and a clear message unless its
     options ``args`` make a job that can run (before any process waits for another).
 
-    Example:
-        >>> import argparse
-        >>> check_job_args(argparse.ArgumentParser(), argparse.Namespace(epochs=0))  # doctest: +SKIP
-        usage: ... error: --epochs must be at least 1
+    >>> import argparse
+    >>> check_job_args(argparse.ArgumentParser(), argparse.Namespace(epochs=0))  # doctest: +SKIP
+    usage: ... error: --epochs must be at least 1
     """
     for name in ("train_size", "test_size", "epochs", "batch_size", "log_every"):
         if getattr(args, name) < 1:
@@ -774,11 +720,9 @@ def check_job_args(parser, args) -> None:
 def check_whole(name: str, value, least: int = 0) -> None:
     """Raise a clear `ValueError` unless ``value`` is a whole number >= ``least``.
 
-    Example:
-        >>> check_whole("threads_per_process", 0, least=1)
-        Traceback (most recent call last):
-        ...
-        ValueError: threads_per_process must be a whole number >= 1, got 0.
+    >>> check_whole("threads_per_process", 0, least=1)
+    Traceback (most recent call last):
+    ValueError: threads_per_process must be a whole number >= 1, got 0.
     """
     if not isinstance(value, int) or isinstance(value, bool) or value < least:
         raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
@@ -788,11 +732,9 @@ def check_split(train, root=None) -> None:
     """Raise a clear error unless ``train`` is True (the training images) or False (the
     test images), and ``root`` is not a file.
 
-    Example:
-        >>> check_split("test")
-        Traceback (most recent call last):
-        ...
-        TypeError: train must be True (60,000 training images) or False (10,000 test images), got 'test'.
+    >>> check_split("test")
+    Traceback (most recent call last):
+    TypeError: train must be True (60,000 training images) or False (10,000 test images), got 'test'.
     """
     if not isinstance(train, bool):
         raise TypeError(f"train must be True (60,000 training images) or False (10,000 test "
@@ -804,11 +746,9 @@ def check_split(train, root=None) -> None:
 def check_even_split(images: int, world_size: int) -> None:
     """Raise a clear `ValueError` unless ``images`` split evenly over ``world_size`` processes.
 
-    Example:
-        >>> check_even_split(10, 3)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: 10 training images cannot be split evenly over 3 processes, ...
+    >>> check_even_split(10, 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: 10 training images cannot be split evenly over 3 processes, ...
     """
     if images % world_size:
         raise ValueError(uneven_message(images, world_size))
@@ -817,11 +757,9 @@ def check_even_split(images: int, world_size: int) -> None:
 def check_layer(net: nn.Module, layer: str) -> nn.Module:
     """The module of ``net`` named ``layer``, or a clear `ValueError` naming its layers.
 
-    Example:
-        >>> check_layer(nn.Sequential(nn.Linear(2, 2)), "fc9")
-        Traceback (most recent call last):
-        ...
-        ValueError: The model has no layer 'fc9'; its layers are ['0'].
+    >>> check_layer(nn.Sequential(nn.Linear(2, 2)), "fc9")
+    Traceback (most recent call last):
+    ValueError: The model has no layer 'fc9'; its layers are ['0'].
     """
     module = dict(net.named_modules()).get(layer)
     if module is None or layer == "":
@@ -833,11 +771,9 @@ def check_layer(net: nn.Module, layer: str) -> nn.Module:
 def check_points(features: torch.Tensor, labels: torch.Tensor) -> None:
     """Raise a clear `ValueError` unless there is one label per point and two classes at least.
 
-    Example:
-        >>> check_points(torch.zeros(3, 2), torch.tensor([0, 0, 0]))
-        Traceback (most recent call last):
-        ...
-        ValueError: Need one label per point and at least two classes, got 3 points and labels [0].
+    >>> check_points(torch.zeros(3, 2), torch.tensor([0, 0, 0]))
+    Traceback (most recent call last):
+    ValueError: Need one label per point and at least two classes, got 3 points and labels [0].
     """
     if len(features) != len(labels) or len(labels.unique()) < 2:
         raise ValueError(f"Need one label per point and at least two classes, got {len(features)} "
@@ -847,13 +783,47 @@ def check_points(features: torch.Tensor, labels: torch.Tensor) -> None:
 def check_matrix(matrix: torch.Tensor, classes: Sequence[str]) -> None:
     """Raise a clear `ValueError` unless ``matrix`` has one row and column per class name.
 
-    Example:
-        >>> check_matrix(torch.zeros(3, 3), ["a", "b"])
-        Traceback (most recent call last):
-        ...
-        ValueError: Expected a 2x2 matrix, one row and column per class name, got (3, 3).
+    >>> check_matrix(torch.zeros(3, 3), ["a", "b"])
+    Traceback (most recent call last):
+    ValueError: Expected a 2x2 matrix, one row and column per class name, got (3, 3).
     """
     n = len(classes)
     if tuple(matrix.shape) != (n, n):
         raise ValueError(f"Expected a {n}x{n} matrix, one row and column per class name, "
                          f"got {tuple(matrix.shape)}.")
+
+
+def check_fit_settings(net: nn.Module, train_loader, optimizer, epochs, log_every, figure_every,
+                       scheduler, writer, classes) -> None:
+    """Raise a clear error unless `fit`'s settings can train ``net``: whole numbers of at
+    least 1, batches (not a dataset), an optimizer of this model's parameters, a scheduler
+    with enough steps, and class names when a writer draws figures.
+
+    >>> net = nn.Linear(2, 2)
+    >>> check_fit_settings(net, [], torch.optim.SGD(net.parameters(), 0.1), 1, 0, 1, None, None, None)
+    Traceback (most recent call last):
+    ValueError: epochs, log_every and figure_every must be at least 1.
+    """
+    if not all(isinstance(v, int) for v in (epochs, log_every, figure_every)):
+        raise TypeError(f"epochs, log_every and figure_every must be whole numbers, got "
+                        f"{epochs!r}, {log_every!r}, {figure_every!r}.")
+    if log_every < 1 or figure_every < 1 or epochs < 1:
+        raise ValueError("epochs, log_every and figure_every must be at least 1.")
+    check_batches(train_loader, "fit")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"fit needs an optimizer made for this model, e.g. "
+                        f"torch.optim.Adam(net.parameters()), got {type(optimizer).__name__}.")
+    mine = {id(p) for p in net.parameters()}
+    if not any(id(p) in mine for group in optimizer.param_groups for p in group["params"]):
+        raise ValueError("The optimizer holds none of this model's parameters (was it made for "
+                         "another Net?): create it after the model, e.g. Adam(net.parameters()).")
+    total = getattr(scheduler, "total_steps", None)  # OneCycleLR knows how many steps it allows
+    if total is not None and hasattr(train_loader, "__len__"):
+        needed = scheduler.last_epoch + epochs * len(train_loader)
+        if needed > total:
+            raise ValueError(f"The scheduler allows {total} steps but this training takes "
+                             f"{needed - scheduler.last_epoch} ({epochs} epoch(s) of "
+                             f"{len(train_loader)} batches): create it with total_steps="
+                             "epochs * len(loader), or steps_per_epoch=len(loader).")
+    if writer is not None and classes is None:
+        raise ValueError("Pass classes=... so the predictions figures can name the classes.")

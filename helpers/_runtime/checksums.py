@@ -6,11 +6,10 @@ back (`helpers.board.load_run`) and part of writing one. The `crc32c` package co
 same checksum in C. `use_fast_checksums` makes TensorBoard's own reader and writer use it;
 the bytes on disk, and what TensorBoard shows, stay the same.
 
-Example:
-    >>> use_fast_checksums()
-    True
-    >>> masked_crc32c(b"hello")  # what TensorBoard writes after each record
-    421273531
+>>> use_fast_checksums()
+True
+>>> masked_crc32c(b"hello")  # what TensorBoard writes after each record
+421273531
 """
 
 from __future__ import annotations
@@ -21,9 +20,8 @@ _MASK = 0xFFFFFFFF
 def masked_crc32c(data: bytes) -> int:
     """TensorBoard's masked CRC-32C of ``data``, computed by the `crc32c` package.
 
-    Example:
-        >>> masked_crc32c(b"")
-        2726488792
+    >>> masked_crc32c(b"")
+    2726488792
     """
     import crc32c
 
@@ -37,9 +35,8 @@ def use_fast_checksums() -> bool:
     False, and nothing changes, where the `crc32c` package is missing (TensorBoard's own
     pure-Python code is used) or TensorBoard's code has moved. Calling it again is harmless.
 
-    Example:
-        >>> use_fast_checksums()
-        True
+    >>> use_fast_checksums()
+    True
     """
     try:
         import crc32c  # noqa: F401

@@ -10,9 +10,8 @@ Looked for in this order, so the data loads offline when a copy exists:
 
 No torch until a download is needed: the tooling (``make data``) imports this module too.
 
-Example:
-    >>> ensure_fashion_mnist()  # doctest: +SKIP
-    PosixPath('.../data')
+>>> ensure_fashion_mnist()  # doctest: +SKIP
+PosixPath('.../data')
 """
 
 from __future__ import annotations
@@ -69,9 +68,8 @@ class CorruptDataError(RuntimeError):
 def default_data_root() -> Path:
     """``data/`` at the course's root, wherever the notebook runs from.
 
-    Example:
-        >>> default_data_root().name
-        'data'
+    >>> default_data_root().name
+    'data'
     """
     return course_dir() / "data"
 
@@ -79,9 +77,8 @@ def default_data_root() -> Path:
 def check_idx_file(path: Path, magic: int, size: int) -> None:
     """Raise `CorruptDataError` naming ``path`` if its size or IDX magic number is wrong.
 
-    Example:
-        >>> labels = Path("data/FashionMNIST/raw/t10k-labels-idx1-ubyte")
-        >>> check_idx_file(labels, 2049, 10008)  # doctest: +SKIP
+    >>> labels = Path("data/FashionMNIST/raw/t10k-labels-idx1-ubyte")
+    >>> check_idx_file(labels, 2049, 10008)  # doctest: +SKIP
     """
     actual = path.stat().st_size
     with path.open("rb") as f:
@@ -117,9 +114,8 @@ def _unpacked_ok(raw: Path) -> bool:
 def local_copy_dir() -> Path:
     """Where the original ``.gz`` files are looked for: ``$FASHION_MNIST_DIR`` or Debian's copy.
 
-    Example:
-        >>> str(local_copy_dir())  # doctest: +SKIP
-        '/usr/share/datasets/fashion-mnist'
+    >>> str(local_copy_dir())  # doctest: +SKIP
+    '/usr/share/datasets/fashion-mnist'
     """
     return Path(os.environ[LOCAL_COPY_ENV]) if os.environ.get(LOCAL_COPY_ENV) else DEBIAN_COPY
 
@@ -168,9 +164,8 @@ def _not_found_message(root: Path, source: Path, reason: str) -> str:
 def ensure_fashion_mnist(root: str | Path | None = None, download: bool = True) -> Path:
     """Make the four unpacked Fashion-MNIST files ready under ``root``; return the root.
 
-    Example:
-        >>> ensure_fashion_mnist()  # doctest: +SKIP
-        PosixPath('.../data')
+    >>> ensure_fashion_mnist()  # doctest: +SKIP
+    PosixPath('.../data')
     """
     root = Path(root) if root is not None else default_data_root()
     raw = raw_dir(root)
@@ -200,9 +195,27 @@ def normalise_pixels(pixels):
     """Raw 0..255 pixels (a uint8 tensor) as floats in [-1, 1], as the tutorial's transform
     makes them.
 
-    Example:
-        >>> import torch
-        >>> normalise_pixels(torch.tensor([0, 255], dtype=torch.uint8)).tolist()
-        [-1.0, 1.0]
+    >>> import torch
+    >>> normalise_pixels(torch.tensor([0, 255], dtype=torch.uint8)).tolist()
+    [-1.0, 1.0]
     """
     return pixels.float().div_(255).sub_(0.5).div_(0.5)
+
+
+def load_cifar10_files(root, train: bool, transform, download: bool):
+    """torchvision's CIFAR-10 in ``root`` (default: ``data/``), downloaded once, or a clear
+    `DataNotFoundError`: it has no offline package.
+
+    >>> load_cifar10_files(None, False, None, True)  # doctest: +SKIP
+    Dataset CIFAR10 ...
+    """
+    from torchvision import datasets
+
+    root = Path(root) if root is not None else default_data_root()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return datasets.CIFAR10(str(root), train=train, transform=transform, download=download)
+    except (OSError, RuntimeError) as err:
+        raise DataNotFoundError(
+            f"CIFAR-10 is not in {root}/ and could not be downloaded ({err}). It has no offline "
+            "package: connect to the internet once, or use DATASET = 'fashion-mnist'.") from None

@@ -1,9 +1,8 @@
 """Which of chapter 08's faults a run has, read back from its event files: the answer key
 behind `helpers.debugging.report_diagnoses` and the chapter's exercises.
 
-Example:
-    >>> sorted(mystery_faults()) == sorted(FAULTS)
-    True
+>>> sorted(mystery_faults()) == sorted(FAULTS)
+True
 """
 
 from __future__ import annotations
@@ -33,9 +32,8 @@ FAULTS: dict[str, str] = {
 def mystery_faults(seed: int = 0) -> list[str]:
     """All faults in a shuffled order, the same for the same seed: which run has which.
 
-    Example:
-        >>> sorted(mystery_faults()) == sorted(FAULTS)
-        True
+    >>> sorted(mystery_faults()) == sorted(FAULTS)
+    True
     """
     faults = list(FAULTS)
     random.Random(seed).shuffle(faults)
@@ -45,9 +43,8 @@ def mystery_faults(seed: int = 0) -> list[str]:
 def evidence(run_dir: str | Path) -> dict[str, float]:
     """The numbers that tell the faults apart, read back from a run's event files.
 
-    Example:
-        >>> evidence("runs/08_debugging/20261125-101500/run_1")["last test accuracy"]  # doctest: +SKIP
-        0.781
+    >>> evidence("runs/08_debugging/20261125-101500/run_1")["last test accuracy"]  # doctest: +SKIP
+    0.781
     """
     acc = load_run(run_folder(run_dir))
     tags = acc.Tags()
@@ -85,9 +82,8 @@ def evidence(run_dir: str | Path) -> dict[str, float]:
 def diagnose(run_dir: str | Path) -> tuple[str, str]:
     """The run's fault (one of `FAULTS`) and the numbers, from its event files, that show it.
 
-    Example:
-        >>> diagnose("runs/08_debugging/20261125-101500/run_1")  # doctest: +SKIP
-        ('overfitting', 'accuracy/train reached 100.0 % while loss/test rose from ...')
+    >>> diagnose("runs/08_debugging/20261125-101500/run_1")  # doctest: +SKIP
+    ('overfitting', 'accuracy/train reached 100.0 % while loss/test rose from ...')
     """
     e = evidence(run_dir)
     if e["steps until not finite"]:

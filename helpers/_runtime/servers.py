@@ -2,9 +2,8 @@
 tooling both need, with no torch (``coursetools`` imports this module and nothing else of
 ``helpers``).
 
-Example:
-    >>> answers(free_port())  # nothing listens on a free port
-    False
+>>> answers(free_port())  # nothing listens on a free port
+False
 """
 
 from __future__ import annotations
@@ -26,9 +25,8 @@ HOST = "127.0.0.1"
 def port_is_free(port: int, host: str = HOST) -> bool:
     """True if nothing listens on ``host:port``.
 
-    Example:
-        >>> port_is_free(0)
-        True
+    >>> port_is_free(0)
+    True
     """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
@@ -42,9 +40,8 @@ def free_port(preferred: int = 0) -> int:
     """``preferred`` if nothing listens there, else (or if it is 0) a free port on 127.0.0.1
     that the system picks.
 
-    Example:
-        >>> 0 < free_port() < 65536
-        True
+    >>> 0 < free_port() < 65536
+    True
     """
     if preferred and port_is_free(preferred):
         return preferred
@@ -56,9 +53,8 @@ def free_port(preferred: int = 0) -> int:
 def answers(port: int, timeout: float = 5.0) -> bool:
     """True if a TensorBoard answers on 127.0.0.1:``port``.
 
-    Example:
-        >>> answers(free_port())
-        False
+    >>> answers(free_port())
+    False
     """
     try:
         with urllib.request.urlopen(f"http://{HOST}:{port}/data/logdir", timeout=timeout):
@@ -72,12 +68,11 @@ def still_runs(info) -> bool:
     runs: its pid is alive and was not given to a newer program since the record was written
     (pids are reused, after a restart above all).
 
-    Example:
-        >>> import os, time
-        >>> from tensorboard.manager import TensorBoardInfo
-        >>> still_runs(TensorBoardInfo("2.21.0", int(time.time()) - 3600, os.getpid(), 6006,
-        ...                            "", "runs", "", "key"))  # this Python started after it
-        False
+    >>> import os, time
+    >>> from tensorboard.manager import TensorBoardInfo
+    >>> still_runs(TensorBoardInfo("2.21.0", int(time.time()) - 3600, os.getpid(), 6006,
+    ...                            "", "runs", "", "key"))  # this Python started after it
+    False
     """
     try:
         return psutil.Process(info.pid).create_time() <= info.start_time + 1
@@ -92,9 +87,8 @@ def forget_dead_tensorboards() -> list[int]:
     that it still runs, and then shows an empty frame. A killed kernel or a restarted
     machine leaves such records behind.
 
-    Example:
-        >>> forget_dead_tensorboards()  # doctest: +SKIP
-        [6006]
+    >>> forget_dead_tensorboards()  # doctest: +SKIP
+    [6006]
     """
     from tensorboard import manager
 
@@ -115,9 +109,8 @@ def forget_dead_tensorboards() -> list[int]:
 def forgotten_message(ports: list[int]) -> str:
     """What to tell the learner after `forget_dead_tensorboards` forgot ``ports``.
 
-    Example:
-        >>> forgotten_message([6006, 6007]).split(", so")[0]
-        'Forgot 2 record(s) of TensorBoards that no longer run (port(s) 6006, 6007)'
+    >>> forgotten_message([6006, 6007]).split(", so")[0]
+    'Forgot 2 record(s) of TensorBoards that no longer run (port(s) 6006, 6007)'
     """
     return (f"Forgot {len(ports)} record(s) of TensorBoards that no longer run "
             f"(port(s) {', '.join(map(str, ports))}), so nothing reuses them.")
@@ -127,9 +120,8 @@ def jupyter_base_url() -> str | None:
     """The base URL (``/user/<name>/`` on JupyterHub) of the Jupyter server that started this
     kernel, or ``None`` when no such server is found (a plain script, VS Code, Colab).
 
-    Example:
-        >>> jupyter_base_url()  # in a kernel of JupyterHub's server for "learner"  # doctest: +SKIP
-        '/user/learner/'
+    >>> jupyter_base_url()  # in a kernel of JupyterHub's server for "learner"  # doctest: +SKIP
+    '/user/learner/'
     """
     try:  # each Jupyter server records itself in jpserver-<pid>.json (jupyter_server's
         # own list_running_servers reads the same files, but importing it takes a second)
@@ -155,9 +147,8 @@ def proxy_url() -> str | None:
     TensorBoard only through the Jupyter server. ``None`` where the browser reaches the
     kernel's machine directly, as with ``make lab``.
 
-    Example:
-        >>> proxy_url()  # in a kernel on JupyterHub, with jupyter-server-proxy  # doctest: +SKIP
-        '/user/learner/proxy/%PORT%/'
+    >>> proxy_url()  # in a kernel on JupyterHub, with jupyter-server-proxy  # doctest: +SKIP
+    '/user/learner/proxy/%PORT%/'
     """
     import importlib.util
 
@@ -172,9 +163,8 @@ def wait_until_listed(port: int, logdir: str | Path, timeout: float = 20.0) -> b
     its folder every second or so, and a page loaded before that never shows the new run);
     return whether it does.
 
-    Example:
-        >>> wait_until_listed(6006, "runs/04_training")  # doctest: +SKIP
-        True
+    >>> wait_until_listed(6006, "runs/04_training")  # doctest: +SKIP
+    True
     """
     logdir = Path(logdir)
     on_disk = {path.parent.relative_to(logdir).as_posix()
@@ -197,9 +187,8 @@ def this_kernels_tensorboards() -> list:
     """TensorBoard's records (``TensorBoardInfo``) of the servers this process started,
     with ``%tensorboard`` or `show_tensorboard`; never a terminal's or another user's.
 
-    Example:
-        >>> this_kernels_tensorboards()
-        []
+    >>> this_kernels_tensorboards()
+    []
     """
     from tensorboard import manager
 
@@ -217,8 +206,7 @@ def end_processes(processes: list[psutil.Process], timeout: float = 10.0) -> Non
     """Ask ``processes`` to stop, kill those still running after ``timeout`` seconds, and
     wait for all of them (so none is left as a zombie).
 
-    Example:
-        >>> end_processes([])
+    >>> end_processes([])
     """
     for process in processes:
         with contextlib.suppress(psutil.Error):
@@ -234,9 +222,8 @@ def starting_tensorboards() -> list[psutil.Process]:
     """TensorBoards this process started that have not recorded themselves yet (still
     starting up), found by their command line.
 
-    Example:
-        >>> starting_tensorboards()
-        []
+    >>> starting_tensorboards()
+    []
     """
     found = []
     for child in psutil.Process().children():
@@ -252,9 +239,8 @@ def stop_tensorboards() -> int:
     ending it without waiting loses nothing. TensorBoards started elsewhere (a terminal,
     another notebook) keep running.
 
-    Example:
-        >>> stop_tensorboards()
-        0
+    >>> stop_tensorboards()
+    0
     """
     from tensorboard import manager
 

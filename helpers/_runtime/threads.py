@@ -11,10 +11,9 @@ The course's loaders (`helpers.data.make_loader`) call `ThreadsForLoad.adjust` o
 batch; it looks at the CPU at most twice a second and never raises the count above what it
 found (so `torch.set_num_threads(1)` in a chapter stays 1).
 
-Example:
-    >>> share = ThreadsForLoad(every=0.0)
-    >>> 1 <= share.adjust() <= share.ceiling
-    True
+>>> share = ThreadsForLoad(every=0.0)
+>>> 1 <= share.adjust() <= share.ceiling
+True
 """
 
 from __future__ import annotations
@@ -85,9 +84,8 @@ _shared: ThreadsForLoad | None = None
 def adjust_threads() -> int:
     """`ThreadsForLoad.adjust` on the one instance for this process (threads are per process).
 
-    Example:
-        >>> adjust_threads() >= 1
-        True
+    >>> adjust_threads() >= 1
+    True
     """
     global _shared
     if _shared is None:
