@@ -519,3 +519,41 @@ def test_an_image_of_nans_is_refused_not_drawn_blank():
     image[0, 0, 0] = 0.0
     with pytest.raises(ValueError, match="783 NaN"):
         matplotlib_imshow(image, one_channel=True)
+
+
+def test_the_rarer_mix_ups_each_say_what_to_do(tmp_path):
+    from torchvision.datasets import FakeData
+
+    from helpers.board import read_scalars
+    from helpers.data import load_dataset, select_n_random, to_tensors
+    from helpers.distributed import loopback_env, shard
+    from helpers.plots import matplotlib_imshow
+    from helpers.train import evaluate, predict_probs
+
+    x, y = torch.zeros(4, 1, 28, 28), torch.arange(4)
+    net = Net()
+    (tmp_path / "file").write_text("")
+    (tmp_path / "folder.pt").mkdir()
+    mixed = [(torch.zeros(1, 28, 28), 0), (torch.zeros(1, 32, 32), 1)]
+    calls = [
+        (lambda: select_n_random(x, [0, 1, 2, 3], n=2), "labels must be a tensor"),
+        (lambda: evaluate(net, (x, FakeData(4))), "must be a tensor of class numbers, got a dataset"),
+        (lambda: to_tensors([]), "The dataset is empty"),
+        (lambda: to_tensors(FakeData(2, (1, 28, 28))), "gives Image images, not tensors"),
+        (lambda: to_tensors(mixed), "different shapes"),
+        (lambda: plot_classes_preds(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), x[0], [0], CLASSES),
+         r"Expected a batch of images \(N, C, H, W\)"),
+        (lambda: save_weights(net, tmp_path / "folder.pt"), "is a folder: pass a file name"),
+        (lambda: sweep_problems(tmp_path / "missing", ["a"]), "No sweep folder"),
+        (lambda: loopback_env(0), "threads_per_process must be a whole number >= 1"),
+        (lambda: shard(x[:3], y[:3], rank=0, world_size=2), "cannot be split evenly over 2"),
+        (lambda: load_dataset("fashion-mnist", root=tmp_path / "file"), "is a file: pass the folder"),
+        (lambda: fit(net, [(x, y)], torch.optim.SGD(net.parameters(), 0.1), writer=SummaryWriter(
+            tmp_path / "run"), progress=False), "Pass classes="),
+        (lambda: predict_probs(net, []), "No batches to predict"),
+        (lambda: read_scalars(tmp_path / "file"), "is a file"),
+        (lambda: matplotlib_imshow(torch.zeros(2, 3, 28, 28)), "one image of shape"),
+    ]
+    for call, match in calls:
+        with pytest.raises((TypeError, ValueError, OSError), match=match):
+            call()

@@ -1,5 +1,7 @@
 """The input checks behind the public helpers: each raises a clear error that says what was
-wrong and what to do, so no library's traceback reaches the learner.
+wrong and what to do, so no library's traceback reaches the learner. Every message is
+asserted by a test (tests/test_bad_inputs.py and each helper's own tests), so the checks
+carry short docstrings without examples.
 
 >>> check_folder_to_show("no/such/folder")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
@@ -39,23 +41,13 @@ def check_folder_to_show(logdir) -> Path:
 
 
 def check_channels(channels) -> None:
-    """Raise a clear `ValueError` unless ``channels`` is 1 (Fashion-MNIST) or 3 (CIFAR-10).
-
-    >>> check_channels(2)
-    Traceback (most recent call last):
-    ValueError: channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got 2
-    """
+    """Raise a clear `ValueError` unless ``channels`` is 1 (Fashion-MNIST) or 3 (CIFAR-10)."""
     if channels not in (1, 3) or isinstance(channels, bool):
         raise ValueError(f"channels must be 1 (Fashion-MNIST) or 3 (CIFAR-10), got {channels!r}")
 
 
 def check_class_names(classes: Sequence[str], channels: int) -> None:
-    """Raise a clear `ValueError` if ``classes`` are the other dataset's names for these images.
-
-    >>> check_class_names(CIFAR10_CLASSES, channels=1)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: These are CIFAR-10's class names, but the images have 1 channel(s) ...
-    """
+    """Raise a clear `ValueError` if ``classes`` are the other dataset's names for these images."""
     for names, dataset, other, wrong in ((CIFAR10_CLASSES, "CIFAR-10", "Fashion-MNIST", 1),
                                          (CLASSES, "Fashion-MNIST", "CIFAR-10", 3)):
         if tuple(classes) == names and channels == wrong:
@@ -66,13 +58,7 @@ def check_class_names(classes: Sequence[str], channels: int) -> None:
 
 def check_transform(transform, channels: int, side: int) -> None:
     """Raise a clear `ValueError` unless ``transform`` turns one of the dataset's images
-    (``channels`` x ``side`` x ``side``) into a tensor.
-
-    >>> from torchvision import transforms
-    >>> check_transform(transforms.Normalize((0.5,) * 3, (0.5,) * 3), 1, 28)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: The transform does not fit these 1x28x28 images ...
-    """
+    (``channels`` x ``side`` x ``side``) into a tensor."""
     from PIL import Image
 
     blank = Image.new("L" if channels == 1 else "RGB", (side, side))
@@ -89,12 +75,7 @@ def check_transform(transform, channels: int, side: int) -> None:
 
 def check_selection(data, labels, n, seed) -> None:
     """Raise a clear error unless ``select_n_random`` can pick ``n`` of the ``data`` with
-    their ``labels``: tensors of the same length, 1 <= n <= len(data), a whole-number seed.
-
-    >>> check_selection(torch.zeros(5, 1, 28, 28), torch.zeros(4), n=2, seed=0)
-    Traceback (most recent call last):
-    ValueError: 5 images but 4 labels: they must match.
-    """
+    their ``labels``: tensors of the same length, 1 <= n <= len(data), a whole-number seed."""
     if isinstance(data, Dataset):
         raise TypeError("select_n_random takes tensors, not a dataset: use "
                         "images, labels = to_tensors(dataset) first.")
@@ -116,12 +97,7 @@ def check_selection(data, labels, n, seed) -> None:
 
 def check_sizes(in_channels, image_size, num_classes) -> None:
     """Raise a clear error unless `Net` can be built for these sizes: whole numbers >= 1,
-    and images of at least 16 x 16 pixels (two 5 x 5 convolutions and two poolings).
-
-    >>> check_sizes(1, 12, 10)
-    Traceback (most recent call last):
-    ValueError: image_size must be at least 16 for this network, got 12
-    """
+    and images of at least 16 x 16 pixels (two 5 x 5 convolutions and two poolings)."""
     for name, value in (("in_channels", in_channels), ("image_size", image_size),
                         ("num_classes", num_classes)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -134,14 +110,7 @@ def check_sizes(in_channels, image_size, num_classes) -> None:
 def check_input(net: nn.Module, x: torch.Tensor) -> None:
     """Raise a clear `ValueError` unless ``x`` is a batch ``net`` was built for: shape
     ``(N, *net.input_shape)`` and the dtype of its weights. Skipped while ``add_graph``
-    traces the model, which records every operation, checks included.
-
-    >>> net = nn.Conv2d(1, 6, 5)
-    >>> net.input_shape = (1, 28, 28)  # what Net records about itself
-    >>> check_input(net, torch.zeros(2, 1, 28, 28, dtype=torch.float64))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: The images are torch.float64 but the model is torch.float32: ...
-    """
+    traces the model, which records every operation, checks included."""
     if torch.jit.is_tracing():
         return
     check_batch(x, net.input_shape)
@@ -152,12 +121,7 @@ def check_input(net: nn.Module, x: torch.Tensor) -> None:
 
 
 def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
-    """Raise a clear `ValueError` unless ``images`` is a batch of shape ``(N, *shape)``, N >= 1.
-
-    >>> check_batch(torch.zeros(1, 28, 28), (1, 28, 28))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: Expected a batch of images of shape (N, 1, 28, 28), got (1, 28, 28). ...
-    """
+    """Raise a clear `ValueError` unless ``images`` is a batch of shape ``(N, *shape)``, N >= 1."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"Expected a batch of images as a tensor, got a {type(images).__name__}: "
                         "use torch.stack(list_of_images), or torch.as_tensor(array).")
@@ -187,14 +151,7 @@ def check_batch(images: torch.Tensor, shape: tuple[int, int, int]) -> None:
 
 
 def class_indices(labels, what: str = "labels") -> torch.Tensor:
-    """``labels`` as a 1-D long tensor of class numbers, or a clear error saying how to get one.
-
-    >>> class_indices([0, 3]).tolist()
-    [0, 3]
-    >>> class_indices(["Coat"])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: labels must be class numbers (0, 1, ...), got names such as 'Coat': ...
-    """
+    """``labels`` as a 1-D long tensor of class numbers, or a clear error saying how to get one."""
     if isinstance(labels, torch.utils.data.Dataset):
         raise TypeError(f"{what} must be a tensor of class numbers, got a dataset: use "
                         "images, labels = to_tensors(dataset).")
@@ -216,12 +173,7 @@ def class_indices(labels, what: str = "labels") -> torch.Tensor:
 
 
 def check_loader_inputs(data, batch_size, seed, num_workers) -> None:
-    """Raise a clear error unless `make_loader` can batch ``data`` as asked.
-
-    >>> check_loader_inputs((torch.zeros(3, 1, 28, 28), torch.zeros(2)), 4, 0, 0)
-    Traceback (most recent call last):
-    ValueError: 3 images but 2 labels: they must match.
-    """
+    """Raise a clear error unless `make_loader` can batch ``data`` as asked."""
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     if not isinstance(num_workers, int) or num_workers < 0:
@@ -249,12 +201,7 @@ def check_loader_inputs(data, batch_size, seed, num_workers) -> None:
 
 def check_dataset_items(dataset, items: list | None = None) -> None:
     """Raise a clear error unless `to_tensors` can stack ``dataset`` (and, once read, its
-    ``items``): a non-empty dataset of tensor images of one shape.
-
-    >>> check_dataset_items([])
-    Traceback (most recent call last):
-    ValueError: The dataset is empty: check how it was loaded or selected.
-    """
+    ``items``): a non-empty dataset of tensor images of one shape."""
     if items is None:
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
             raise TypeError(f"to_tensors takes a dataset, e.g. load_dataset(DATASET)[0], got "
@@ -277,12 +224,7 @@ def check_dataset_items(dataset, items: list | None = None) -> None:
 def check_image(img, one_channel: bool = False) -> torch.Tensor:
     """One image as `matplotlib_imshow` draws it: a float tensor (C, H, W), normalised to
     [-1, 1], or a clear error. Raw pixels (uint8, 0..255, or a PIL image) are
-    normalised first; a 2-D image gets its channel dimension.
-
-    >>> check_image(torch.zeros(2, 1, 28, 28))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: matplotlib_imshow expects one image of shape (C, H, W) or (H, W), got (2, 1, 28, 28). ...
-    """
+    normalised first; a 2-D image gets its channel dimension."""
     if hasattr(img, "getbands"):  # a PIL image: raw pixels, channels last
         img = torch.as_tensor(np.array(img))
         img = img.permute(2, 0, 1) if img.dim() == 3 else img
@@ -311,11 +253,7 @@ def check_image(img, one_channel: bool = False) -> torch.Tensor:
 
 def output_count(net: nn.Module, images: torch.Tensor) -> int:
     """How many classes ``net`` scores for the first of ``images``, or a clear error if it
-    cannot take them.
-
-    >>> output_count(nn.Sequential(nn.Flatten(), nn.Linear(4, 3)), torch.zeros(1, 4))
-    3
-    """
+    cannot take them."""
     was_training = net.training
     net.eval()
     try:
@@ -332,12 +270,7 @@ def output_count(net: nn.Module, images: torch.Tensor) -> int:
 
 def check_class_count(net: nn.Module, classes: Sequence[str]) -> None:
     """Raise a clear `ValueError` unless there is one class name per output of ``net``'s
-    last layer (so a figure names whatever the model predicts, and no name is left over).
-
-    >>> check_class_count(nn.Linear(4, 10), ["a", "b"])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: The model has 10 outputs but 2 class names were given: ...
-    """
+    last layer (so a figure names whatever the model predicts, and no name is left over)."""
     last = [m.out_features for m in net.modules() if isinstance(getattr(m, "out_features", None), int)]
     if last and len(classes) != last[-1]:  # only a model whose last layer says it
         raise ValueError(f"The model has {last[-1]} outputs but {len(classes)} class names were "
@@ -349,12 +282,7 @@ def check_figure_inputs(net: nn.Module, images: torch.Tensor, labels, classes: S
                         max_cols: int = 2) -> None:
     """Raise a clear `ValueError` unless `plot_classes_preds` can draw ``images`` with
     ``labels``: a non-empty batch the model takes, one class number per image, within
-    ``classes``, a name for every output of the model, and ``max_cols`` >= 1.
-
-    >>> check_figure_inputs(nn.Linear(4, 10), torch.zeros(3, 1, 28, 28), [0, 1], ["a"] * 10)
-    Traceback (most recent call last):
-    ValueError: 3 images but 2 labels: they must match.
-    """
+    ``classes``, a name for every output of the model, and ``max_cols`` >= 1."""
     if len(images) == 0:
         raise ValueError("No images to plot: the batch is empty; check the slice that made it.")
     if getattr(net, "input_shape", None) is None and images.dim() != 4:  # Net checks its input
@@ -375,12 +303,7 @@ def check_figure_inputs(net: nn.Module, images: torch.Tensor, labels, classes: S
 
 
 def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classes: int) -> None:
-    """Raise a clear `ValueError` unless ``probs`` (N x classes, in [0, 1]) fits ``labels`` (N).
-
-    >>> check_probs_and_labels(torch.tensor([[1.5, -0.5]]), torch.tensor([0]), 2)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: Probabilities must lie in [0, 1], got values from -0.5 to 1.5. Apply softmax ...
-    """
+    """Raise a clear `ValueError` unless ``probs`` (N x classes, in [0, 1]) fits ``labels`` (N)."""
     if probs.dim() != 2 or probs.shape[1] != num_classes:
         raise ValueError(
             f"Probabilities must have shape (N, {num_classes}), one column per class, "
@@ -414,13 +337,7 @@ def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classe
 
 
 def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> None:
-    """Raise a clear `ValueError` unless ``labels`` are whole class numbers the model can output.
-
-    >>> from helpers.model import Net
-    >>> check_labels(Net(), torch.zeros(2, 1, 28, 28), torch.tensor([1, 10]))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: Labels must be class numbers 0..9 (the model has 10 outputs), got 1..10. ...
-    """
+    """Raise a clear `ValueError` unless ``labels`` are whole class numbers the model can output."""
     if labels.dtype.is_floating_point or labels.dtype == torch.bool or labels.dim() != 1:
         raise ValueError(f"Labels must be one whole class number per image (a 1-D long tensor), "
                          f"got {labels.dtype} of shape {tuple(labels.shape)}: use labels.long(), "
@@ -442,12 +359,7 @@ class WeightsError(ValueError):
 
 def check_batches(batches, who: str, fix: str = "make_loader(dataset, batch_size=...)") -> None:
     """Raise a clear `TypeError` unless ``batches`` are batches (a loader, a list of
-    ``(images, labels)``), not one pair or a dataset.
-
-    >>> check_batches((torch.zeros(2, 1, 28, 28), torch.zeros(2)), "fit")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    TypeError: fit takes batches (a loader, or a list of (images, labels)), not one ...
-    """
+    ``(images, labels)``), not one pair or a dataset."""
     if isinstance(batches, tuple) and len(batches) == 2 and isinstance(batches[0], torch.Tensor):
         raise TypeError(f"{who} takes batches (a loader, or a list of (images, labels)), not one "
                         "(images, labels) pair: wrap it as make_loader((images, labels)), or use "
@@ -458,12 +370,7 @@ def check_batches(batches, who: str, fix: str = "make_loader(dataset, batch_size
 
 
 def check_rows_per_label(probs: torch.Tensor, labels) -> torch.Tensor:
-    """``labels`` as class numbers, one per row of ``probs``, or a clear `ValueError`.
-
-    >>> check_rows_per_label(torch.zeros(2, 10), [1]).tolist()  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: Need one row of probabilities per label: probabilities of shape (2, 10) but 1 labels.
-    """
+    """``labels`` as class numbers, one per row of ``probs``, or a clear `ValueError`."""
     labels = class_indices(labels)
     if probs.dim() != 2 or len(probs) != len(labels) or len(labels) == 0:
         raise ValueError(f"Need one row of probabilities per label: probabilities of shape "
@@ -472,12 +379,7 @@ def check_rows_per_label(probs: torch.Tensor, labels) -> torch.Tensor:
 
 
 def check_test_data(data, batch_size) -> tuple[torch.Tensor, torch.Tensor]:
-    """``data`` as ``(images, labels)`` of one length, or a clear error.
-
-    >>> check_test_data((torch.zeros(3, 1, 28, 28), torch.zeros(2)), 100)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: test labels must be whole class numbers, got torch.float32: use labels.long().
-    """
+    """``data`` as ``(images, labels)`` of one length, or a clear error."""
     if not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError("evaluate takes the test data as (images, labels) tensors, e.g. from "
                         "to_tensors(test_set); for a loader use predict_probs.")
@@ -491,23 +393,13 @@ def check_test_data(data, batch_size) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def check_file_name(name) -> None:
-    """Raise a clear `TypeError` unless ``name`` names a file.
-
-    >>> check_file_name(None)
-    Traceback (most recent call last):
-    TypeError: Pass the weights' file name, e.g. 'fashion-mnist_net.pt', got None.
-    """
+    """Raise a clear `TypeError` unless ``name`` names a file."""
     if not isinstance(name, str | Path) or not str(name):
         raise TypeError(f"Pass the weights' file name, e.g. 'fashion-mnist_net.pt', got {name!r}.")
 
 
 def check_save_target(net, path) -> Path:
-    """``path`` made ready for `save_weights` (its folder created), or a clear error.
-
-    >>> check_save_target("net", Path("net.pt"))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    TypeError: save_weights(model, path): pass the model itself (e.g. net), not a str.
-    """
+    """``path`` made ready for `save_weights` (its folder created), or a clear error."""
     if not isinstance(net, nn.Module):
         raise TypeError(f"save_weights(model, path): pass the model itself (e.g. net), not a "
                         f"{type(net).__name__}.")
@@ -527,12 +419,7 @@ def check_save_target(net, path) -> Path:
 
 def checked_weights(net, path: Path) -> dict[str, torch.Tensor]:
     """The weights in ``path``, read safely (``weights_only=True``: plain tensors only, never
-    code from the file), if they fit ``net``; else a clear error that says what to do.
-
-    >>> checked_weights(nn.Linear(2, 2), Path("no/such.pt"))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    FileNotFoundError: No saved weights at no/such.pt: run chapter 04 first, or train here.
-    """
+    code from the file), if they fit ``net``; else a clear error that says what to do."""
     if not isinstance(net, nn.Module):
         raise TypeError(f"load_weights(model, path): pass the model first (e.g. Net()), then the "
                         f"file; got a {type(net).__name__} as the model.")
@@ -569,12 +456,7 @@ def checked_weights(net, path: Path) -> dict[str, torch.Tensor]:
 
 def check_hparams(hparam_dict: dict) -> None:
     """Raise a clear error unless each setting is one plain value (what the HParams tab can
-    show in a table cell).
-
-    >>> check_hparams({"lr": [0.01, 0.1]})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    TypeError: hparam 'lr' is a list ([0.01, 0.1]): give one plain number, ...
-    """
+    show in a table cell)."""
     if not isinstance(hparam_dict, dict) or not hparam_dict:
         raise TypeError(f"hparams must be a dict of settings, e.g. {{'lr': 0.01}}, got {hparam_dict!r}")
     for key, value in hparam_dict.items():
@@ -587,12 +469,7 @@ def check_setting(sweep_dir: str | Path, name: str, hparam_dict: dict) -> None:
     """Raise a clear error, before any training, for a setting that cannot be trained into
     the run ``<sweep_dir>/<name>``: a name that is not a plain folder name, a run folder
     already in use, a setting that is not one plain value, a learning rate that is not
-    a positive number.
-
-    >>> check_setting("runs/06_sweep", "../escaped", {"lr": 0.01})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: Run name '../escaped' must be a plain name of letters, digits, ...
-    """
+    a positive number."""
     if Path(sweep_dir).is_file():
         raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
     if not isinstance(name, str) or not RUN_NAME.match(name):
@@ -617,12 +494,7 @@ RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 def check_sweep_folder(sweep_dir, names) -> Path:
     """``sweep_dir`` as a folder that exists, with ``names`` a list of run names, or a
-    clear error.
-
-    >>> check_sweep_folder("runs", "lr0.01")
-    Traceback (most recent call last):
-    TypeError: Pass the run names as a list, e.g. ['lr0.01'], not one string.
-    """
+    clear error."""
     if isinstance(names, str):
         raise TypeError(f"Pass the run names as a list, e.g. [{names!r}], not one string.")
     sweep_dir = Path(sweep_dir)
@@ -634,12 +506,7 @@ def check_sweep_folder(sweep_dir, names) -> Path:
 
 
 def check_answers(run_dir, answers) -> Path:
-    """The folder of chapter 08's runs, if ``answers`` is a dict of them; else a clear error.
-
-    >>> check_answers("runs", ["overfitting"])
-    Traceback (most recent call last):
-    TypeError: Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.
-    """
+    """The folder of chapter 08's runs, if ``answers`` is a dict of them; else a clear error."""
     if not isinstance(answers, dict):
         raise TypeError("Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.")
     from helpers._runtime.runs import run_folder
@@ -695,12 +562,7 @@ def what_went_wrong(err: BaseException, args, started: bool) -> str | None:
 
 def check_job_args(parser, args) -> None:
     """End the training script with ``parser``'s usage line and a clear message unless its
-    options ``args`` make a job that can run (before any process waits for another).
-
-    >>> import argparse
-    >>> check_job_args(argparse.ArgumentParser(), argparse.Namespace(epochs=0))  # doctest: +SKIP
-    usage: ... error: --epochs must be at least 1
-    """
+    options ``args`` make a job that can run (before any process waits for another)."""
     for name in ("train_size", "test_size", "epochs", "batch_size", "log_every"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -718,24 +580,14 @@ def check_job_args(parser, args) -> None:
 
 
 def check_whole(name: str, value, least: int = 0) -> None:
-    """Raise a clear `ValueError` unless ``value`` is a whole number >= ``least``.
-
-    >>> check_whole("threads_per_process", 0, least=1)
-    Traceback (most recent call last):
-    ValueError: threads_per_process must be a whole number >= 1, got 0.
-    """
+    """Raise a clear `ValueError` unless ``value`` is a whole number >= ``least``."""
     if not isinstance(value, int) or isinstance(value, bool) or value < least:
         raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
 
 
 def check_split(train, root=None) -> None:
     """Raise a clear error unless ``train`` is True (the training images) or False (the
-    test images), and ``root`` is not a file.
-
-    >>> check_split("test")
-    Traceback (most recent call last):
-    TypeError: train must be True (60,000 training images) or False (10,000 test images), got 'test'.
-    """
+    test images), and ``root`` is not a file."""
     if not isinstance(train, bool):
         raise TypeError(f"train must be True (60,000 training images) or False (10,000 test "
                         f"images), got {train!r}.")
@@ -744,23 +596,13 @@ def check_split(train, root=None) -> None:
 
 
 def check_even_split(images: int, world_size: int) -> None:
-    """Raise a clear `ValueError` unless ``images`` split evenly over ``world_size`` processes.
-
-    >>> check_even_split(10, 3)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: 10 training images cannot be split evenly over 3 processes, ...
-    """
+    """Raise a clear `ValueError` unless ``images`` split evenly over ``world_size`` processes."""
     if images % world_size:
         raise ValueError(uneven_message(images, world_size))
 
 
 def check_layer(net: nn.Module, layer: str) -> nn.Module:
-    """The module of ``net`` named ``layer``, or a clear `ValueError` naming its layers.
-
-    >>> check_layer(nn.Sequential(nn.Linear(2, 2)), "fc9")
-    Traceback (most recent call last):
-    ValueError: The model has no layer 'fc9'; its layers are ['0'].
-    """
+    """The module of ``net`` named ``layer``, or a clear `ValueError` naming its layers."""
     module = dict(net.named_modules()).get(layer)
     if module is None or layer == "":
         raise ValueError(f"The model has no layer {layer!r}; its layers are "
@@ -769,24 +611,14 @@ def check_layer(net: nn.Module, layer: str) -> nn.Module:
 
 
 def check_points(features: torch.Tensor, labels: torch.Tensor) -> None:
-    """Raise a clear `ValueError` unless there is one label per point and two classes at least.
-
-    >>> check_points(torch.zeros(3, 2), torch.tensor([0, 0, 0]))
-    Traceback (most recent call last):
-    ValueError: Need one label per point and at least two classes, got 3 points and labels [0].
-    """
+    """Raise a clear `ValueError` unless there is one label per point and two classes at least."""
     if len(features) != len(labels) or len(labels.unique()) < 2:
         raise ValueError(f"Need one label per point and at least two classes, got {len(features)} "
                          f"points and labels {labels.unique().tolist()}.")
 
 
 def check_matrix(matrix: torch.Tensor, classes: Sequence[str]) -> None:
-    """Raise a clear `ValueError` unless ``matrix`` has one row and column per class name.
-
-    >>> check_matrix(torch.zeros(3, 3), ["a", "b"])
-    Traceback (most recent call last):
-    ValueError: Expected a 2x2 matrix, one row and column per class name, got (3, 3).
-    """
+    """Raise a clear `ValueError` unless ``matrix`` has one row and column per class name."""
     n = len(classes)
     if tuple(matrix.shape) != (n, n):
         raise ValueError(f"Expected a {n}x{n} matrix, one row and column per class name, "
@@ -797,13 +629,7 @@ def check_fit_settings(net: nn.Module, train_loader, optimizer, epochs, log_ever
                        scheduler, writer, classes) -> None:
     """Raise a clear error unless `fit`'s settings can train ``net``: whole numbers of at
     least 1, batches (not a dataset), an optimizer of this model's parameters, a scheduler
-    with enough steps, and class names when a writer draws figures.
-
-    >>> net = nn.Linear(2, 2)
-    >>> check_fit_settings(net, [], torch.optim.SGD(net.parameters(), 0.1), 1, 0, 1, None, None, None)
-    Traceback (most recent call last):
-    ValueError: epochs, log_every and figure_every must be at least 1.
-    """
+    with enough steps, and class names when a writer draws figures."""
     if not all(isinstance(v, int) for v in (epochs, log_every, figure_every)):
         raise TypeError(f"epochs, log_every and figure_every must be whole numbers, got "
                         f"{epochs!r}, {log_every!r}, {figure_every!r}.")
