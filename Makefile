@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 # TORCH_INDEX=https://download.pytorch.org/whl/cpu installs PyTorch's CPU build (no CUDA libraries)
 TORCH_INDEX ?=
-# two pytest-xdist workers, each group of tests on one of them (tests/conftest.py: group_of);
+# two pytest-xdist workers, each group of tests on one of them (tests/plugins/groups.py: group_of);
 # `make test PARALLEL=` runs the tests one after another
 PARALLEL ?= -n 2
 BIN    := $(VENV)/bin

@@ -18,19 +18,10 @@ from pathlib import Path
 
 import nbformat
 
-from coursetools.execute import ROOT, execute_chapter
+from coursetools.course import chapter_names, chapter_path
+from coursetools.execute import execute_chapter
 
 NEEDS = {"05_pr_curves": "04_training"}  # chapter 05 loads the weights chapter 04 saves
-
-
-def chapters() -> list[str]:
-    """Every chapter's name, in order: ``['00_setup', '01_write_images', ...]``.
-
-    Example:
-        >>> chapters()[0]
-        '00_setup'
-    """
-    return [path.stem for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
 
 
 def newest_run(course: Path, chapter: str) -> Path | None:
@@ -58,10 +49,9 @@ def execute_missing(course: Path, names: list[str]) -> list[str]:
         if name in NEEDS and NEEDS[name] not in missing:
             missing.append(NEEDS[name])
     done = []
-    for name in chapters():
+    for name in chapter_names():
         if name in missing:
-            path = ROOT / "notebooks" / f"{name}.ipynb"
-            execute_chapter(path, course)
+            execute_chapter(chapter_path(name), course)
             done.append(name)
     return done
 
@@ -74,7 +64,7 @@ def chapter_runs(course: Path, logdir: Path, names: list[str] | None = None) -> 
         >>> sorted(chapter_runs(course, logdir))[:2]  # doctest: +SKIP
         ['00_setup', '01_write_images']
     """
-    names = chapters() if names is None else names
+    names = chapter_names() if names is None else names
     execute_missing(Path(course), names)
     runs = {}
     for name in names:
@@ -96,7 +86,7 @@ def chapter_value(chapter: str, name: str):
     """
     import ast
 
-    notebook = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4)
+    notebook = nbformat.read(chapter_path(chapter), as_version=4)
     known: dict = {}
     for cell in notebook.cells:
         if cell.cell_type != "code":

@@ -11,6 +11,8 @@ Example:
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,3 +94,35 @@ def course_dir_set_to(course: Path) -> Iterator[Path]:
             os.environ.pop(COURSE_DIR_ENV, None)
         else:
             os.environ[COURSE_DIR_ENV] = before
+
+
+NOT_COURSE = (".git", ".venv", "venv", "runs", "data", "my-notebooks", "checkpoints",
+              "__pycache__", "*.egg-info", ".ipynb_checkpoints", ".pytest_cache")
+"""What a copy of the course leaves out when git cannot list its files."""
+
+
+def copy_course(source: Path, target: Path) -> Path:
+    """Copy the course's files that git knows (tracked, or new and not ignored) from
+    ``source`` to ``target`` (outside a git checkout: everything but `NOT_COURSE`), with a
+    ``data/`` that links to ``source``'s (`link_data`), so nothing is downloaded; return
+    ``target``.
+
+    Example:
+        >>> copy_course(REPO, Path("/tmp/Mý Course"))  # doctest: +SKIP
+        PosixPath('/tmp/Mý Course')
+    """
+    source, target = Path(source), Path(target)
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=source, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        shutil.copytree(source, target, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(*NOT_COURSE))
+    else:
+        for name in filter(None, listing.split(b"\0")):
+            path = source / os.fsdecode(name)
+            if path.is_file() and not path.is_symlink():
+                (target / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target / os.fsdecode(name))
+    return link_data(target, source / "data")

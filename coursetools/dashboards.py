@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from coursetools.chapters import chapter_value
-from helpers.data import CLASSES
+from helpers._runtime.datafiles import CLASSES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -22,7 +22,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
+from coursetools.course import chapter_paths, link_data
+from helpers.paths import COURSE_DIR_ENV
+
 FRAME_CALLS = ("%tensorboard ",)
 
 
@@ -41,11 +43,11 @@ def execute_chapter(path: Path, course: Path, timeout: int = 900) -> nbformat.No
     its outputs, the frame cells' left out.
 
     Example:
-        >>> nb = execute_chapter(ROOT / "notebooks" / "00_setup.ipynb", scratch)  # doctest: +SKIP
+        >>> nb = execute_chapter(chapter_path("00"), scratch)  # doctest: +SKIP
     """
     nb = nbformat.read(path, as_version=4)
-    env = dict(os.environ, COURSE_DIR=str(course),
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    env[COURSE_DIR_ENV] = str(course)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute(env=env)
@@ -60,13 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chapters", nargs="*", help="chapter numbers, e.g. 04 05 (default: all)")
     args = parser.parse_args(argv)
-    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = chapter_paths()
     if args.chapters:
         paths = [p for p in paths if p.name[:2] in args.chapters]
     with tempfile.TemporaryDirectory(prefix="course-execute-") as tmp:
-        course = Path(tmp)
-        (ROOT / "data").mkdir(exist_ok=True)
-        (course / "data").symlink_to(ROOT / "data", target_is_directory=True)
+        course = link_data(Path(tmp))
         for path in paths:
             print(f"running {path.name} ...", flush=True)
             nbformat.write(execute_chapter(path, course), path)

@@ -28,34 +28,15 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-CHAPTERS = "notebooks"
+from coursetools.course import CHAPTERS, REPO, chapter_paths
+from helpers.paths import COURSE_DIR_ENV
+
 COPIES = "my-notebooks"
 FIRST = "00_setup.ipynb"
-COURSE_DIR_ENV = "COURSE_DIR"  # what helpers.paths.course_dir() honours
 NO_NEWS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                            "checkForUpdates": False}}
 """JupyterLab's own settings for the course: no "get notified about Jupyter news?" prompt
 over the first chapter, and no request to a website at every start."""
-
-
-def default_course() -> Path:
-    """The course's root folder: the one that holds ``coursetools/``.
-
-    Example:
-        >>> (default_course() / "coursetools" / "lab.py").is_file()
-        True
-    """
-    return Path(__file__).resolve().parent.parent
-
-
-def chapters(course: Path) -> list[Path]:
-    """The chapters ``notebooks/NN_*.ipynb`` of ``course``, in order.
-
-    Example:
-        >>> [p.name for p in chapters(default_course())][:2]
-        ['00_setup.ipynb', '01_write_images.ipynb']
-    """
-    return sorted((course / CHAPTERS).glob("[0-9][0-9]_*.ipynb"))
 
 
 def copy_chapters(course: Path) -> list[Path]:
@@ -70,7 +51,7 @@ def copy_chapters(course: Path) -> list[Path]:
     folder = course / COPIES
     folder.mkdir(exist_ok=True)
     made = []
-    for chapter in chapters(course):
+    for chapter in chapter_paths(course):
         copy = folder / chapter.name
         if not copy.exists():
             shutil.copyfile(chapter, copy)
@@ -157,7 +138,7 @@ def settle_news(prefix: str = sys.prefix) -> Path:
 
 
 def parse_args(argv: Sequence[str]) -> tuple[Path, list[str]]:
-    """The course folder (``--course``, else `default_course`) and the arguments for JupyterLab.
+    """The course folder (``--course``, else the repository) and the arguments for JupyterLab.
 
     Example:
         >>> parse_args(["--course", "/c", "--no-browser", "--port", "8890"])
@@ -169,7 +150,7 @@ def parse_args(argv: Sequence[str]) -> tuple[Path, list[str]]:
     parser.add_argument("--course", type=Path, default=None,
                         help="the course's root folder (default: the one holding coursetools/)")
     known, extra = parser.parse_known_args(list(argv))
-    course = (known.course or default_course()).expanduser().resolve()
+    course = (known.course or REPO).expanduser().resolve()
     return course, extra
 
 
@@ -181,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Your own copies of the chapters are in /my/course/my-notebooks (delete one to get ...
     """
     course, extra = parse_args(sys.argv[1:] if argv is None else argv)
-    if not chapters(course):
+    if not chapter_paths(course):
         print(f"No chapters in {course / CHAPTERS}: pass the course's folder with --course DIR.",
               file=sys.stderr)
         return 2

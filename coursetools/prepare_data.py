@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from helpers.data import DataNotFoundError, ensure_fashion_mnist
+from helpers._runtime.datafiles import DataNotFoundError, ensure_fashion_mnist
 
 
 def main(argv: list[str] | None = None) -> int:

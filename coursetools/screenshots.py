@@ -22,7 +22,7 @@ import tempfile
 from itertools import groupby
 from pathlib import Path
 
-from coursetools.colab import repo_root
+from coursetools.course import REPO, chapter_paths, link_data
 from coursetools.dashboards import FOLDER_OF_RUNS, VIEWPORT, VIEWS, View, launch_chromium, open_view
 
 COLORS = 256  # a palette PNG: a third of the size, and the dashboards use few colours
@@ -32,23 +32,22 @@ def screenshot_dir() -> Path:
     """``docs/screenshots/`` in the repository, where the README and chapters find them.
 
     Example:
-        >>> screenshot_dir().relative_to(repo_root()).as_posix()
+        >>> screenshot_dir().relative_to(REPO).as_posix()
         'docs/screenshots'
     """
-    return repo_root() / "docs" / "screenshots"
+    return REPO / "docs" / "screenshots"
 
 
-def screenshot_views(notebooks: str | Path | None = None) -> list[View]:
-    """The views of every chapter that has a notebook ``NN_*.ipynb`` in ``notebooks``.
+def screenshot_views(course: str | Path = REPO) -> list[View]:
+    """The views of every chapter that ``course`` has (its ``notebooks/NN_*.ipynb``).
 
     Example:
         >>> [view.name for view in screenshot_views()][:3]
         ['00_scalars', '01_images', '02_graphs']
-        >>> screenshot_views("no-such-folder")
+        >>> screenshot_views("no-such-course")
         []
     """
-    folder = Path(notebooks) if notebooks is not None else repo_root() / "notebooks"
-    chapters = {path.name[:2] for path in folder.glob("[0-9][0-9]_*.ipynb")}
+    chapters = {path.name[:2] for path in chapter_paths(Path(course))}
     return [view for view in VIEWS if view.chapter in chapters]
 
 
@@ -97,10 +96,7 @@ def take_screenshots(out_dir: str | Path, views: list[View]) -> list[Path]:
 
     saved = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
-        course = Path(tmp) / "course"
-        course.mkdir()
-        (repo_root() / "data").mkdir(exist_ok=True)
-        (course / "data").symlink_to(repo_root() / "data", target_is_directory=True)
+        course = link_data(Path(tmp) / "course")
         runs = chapter_runs(course, Path(tmp) / "runs", sorted({view.run for view in views}))
         browser = launch_chromium(playwright)
         try:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-BINDER = ROOT / "binder"
+from coursetools.course import REPO
+
+BINDER = REPO / "binder"
 
 
 def lines(path: Path) -> list[str]:
@@ -24,14 +25,14 @@ def lines(path: Path) -> list[str]:
 def test_binder_installs_the_course_requirements_with_the_cpu_build_of_torch():
     assert lines(BINDER / "requirements.txt") == [
         "--extra-index-url https://download.pytorch.org/whl/cpu", "-r ../requirements.txt"]
-    course = lines(ROOT / "requirements.txt")
+    course = lines(REPO / "requirements.txt")
     assert any(line.startswith("jupyter-server-proxy") for line in course), \
         "Binder serves under /user/<name>/: the frame needs jupyter-server-proxy"
     assert course[-1] == "-e .", "helpers must install last, from the repository's root"
 
 
 def test_binder_uses_the_course_python_and_prepares_the_data():
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
     assert (BINDER / "runtime.txt").read_text().strip() == "python-" + python.split("=")[1]
     post_build = BINDER / "postBuild"

@@ -10,14 +10,14 @@ and every ``add_*`` call a chapter is about is a line the learner reads, runs an
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 
+from coursetools.course import chapter_names, chapter_path
+
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parent.parent
 
 TEACHES: dict[str, list[str]] = {
     "00_setup": ["add_scalar", "flush", "close"],
@@ -34,7 +34,7 @@ TEACHES: dict[str, list[str]] = {
 
 
 def code_of(chapter: str) -> str:
-    nb = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4)
+    nb = nbformat.read(chapter_path(chapter), as_version=4)
     return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
 
 
@@ -43,7 +43,7 @@ def calls(code: str, name: str) -> bool:
 
 
 def test_every_chapter_is_listed():
-    assert sorted(TEACHES) == sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(TEACHES) == chapter_names()
 
 
 @pytest.mark.parametrize("chapter", sorted(TEACHES))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -18,13 +17,13 @@ import pytest
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
+from coursetools.course import REPO, chapter_paths
 from helpers.board import summarize
 from helpers.data import CLASSES
 from helpers.model import Net
 from helpers.plots import images_to_probs, matplotlib_imshow, plot_classes_preds
 from helpers.train import fit, predict_probs
 
-ROOT = Path(__file__).resolve().parent.parent
 DEVICES = ["cpu", *(["cuda"] if torch.cuda.is_available() else []),
            *(["mps"] if torch.backends.mps.is_available() else [])]
 
@@ -55,9 +54,9 @@ def test_plots_and_pr_curves_take_tensors_on_any_device(device, tmp_path):
 
 def python_sources() -> dict[str, str]:
     """Every helpers module and every notebook code cell (magics and shell lines blanked)."""
-    modules = sorted((ROOT / "helpers").rglob("*.py"))
-    sources = {str(p.relative_to(ROOT)): p.read_text() for p in modules}
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    modules = sorted((REPO / "helpers").rglob("*.py"))
+    sources = {str(p.relative_to(REPO)): p.read_text() for p in modules}
+    for path in chapter_paths():
         for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
             if cell.cell_type == "code":
                 sources[f"{path.name} cell {i}"] = re.sub(r"(?m)^\s*[%!].*$", "", cell.source)

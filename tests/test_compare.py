@@ -15,17 +15,16 @@ import torch
 import torch.nn.functional as F
 from torch.utils.tensorboard import SummaryWriter
 
+from coursetools.course import chapter_path
 from helpers.board import event_files, find_runs, load_run, read_scalars, summary_rows
 from helpers.compare import loss_and_accuracy, sweep_problems
 from helpers.model import Net
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def chapter_namespace(sweep_dir: Path, train_data, test_data) -> dict:
     """The names chapter 06 defines in its setup cell and its `train_setting` cell, with the
     sweep folder and the data set as the chapter's cells before them would."""
-    cells = [c.source for c in nbformat.read(ROOT / "notebooks" / "06_comparing_runs.ipynb",
+    cells = [c.source for c in nbformat.read(chapter_path("06_comparing_runs"),
                                              as_version=4).cells if c.cell_type == "code"]
     setup = next(s for s in cells if "from torch.utils.tensorboard import SummaryWriter" in s)
     definitions = next(s for s in cells if "def train_setting(" in s)

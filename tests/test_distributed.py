@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from coursetools.course import chapter_path
 from helpers import distributed
 from helpers._runtime.servers import free_port
 from helpers.board import event_files, read_scalars, summary_rows
@@ -22,7 +23,6 @@ from solutions.ch07_distributed import chapter_script
 pytestmark = pytest.mark.server
 
 TIMEOUT = 120  # seconds for a whole torchrun job; a hang fails the test instead of blocking CI
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -177,7 +177,7 @@ def test_chapter_07_runs_standalone_in_an_empty_course_folder(tmp_path):
 
     course = tmp_path / "My course é"
     (course / "notebooks").mkdir(parents=True)
-    notebook = Path(shutil.copy(ROOT / "notebooks" / "07_distributed.ipynb", course / "notebooks"))
+    notebook = Path(shutil.copy(chapter_path("07_distributed"), course / "notebooks"))
     nb = execute_alone(notebook, course)
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.outputs)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from coursetools.course import REPO
 
 
 def requirement_names() -> set[str]:
     names = set()
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    for line in (REPO / "requirements.txt").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line and not line.startswith("-"):
             names.add(re.split(r"[<>=!~\[ ]", line, maxsplit=1)[0].lower())
@@ -20,23 +19,23 @@ def requirement_names() -> set[str]:
 
 
 def test_every_requirement_says_why_it_is_there():
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    for line in (REPO / "requirements.txt").read_text().splitlines():
         if line.strip() and not line.startswith(("#", "-e")):
             assert "#" in line, f"requirements.txt: no comment on {line!r}"
 
 
 def test_requirements_install_helpers_last_and_cap_torch():
-    text = (ROOT / "requirements.txt").read_text()
+    text = (REPO / "requirements.txt").read_text()
     lines = [x for x in text.splitlines() if x.strip() and not x.startswith("#")]
     assert lines[-1].split("#")[0].strip() == "-e ."
     assert {"torch", "torchvision", "tensorboard", "matplotlib", "numpy", "jupyterlab", "nbval",
             "ipykernel", "tqdm", "pytest"} <= requirement_names()
-    text = (ROOT / "requirements.txt").read_text()
+    text = (REPO / "requirements.txt").read_text()
     assert "torch>=2.4,<=2.14.1" in text and "torchvision>=0.19,<=0.29.1" in text
 
 
 def test_environment_yml_has_the_same_packages():
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
     deps = env["dependencies"]
     assert "python=3.11" in deps
     pip_part = next(d["pip"] for d in deps if isinstance(d, dict))
@@ -64,10 +63,10 @@ def test_the_tests_work_in_a_scratch_course_not_the_learners():
     from helpers.paths import course_dir
     from helpers.train import checkpoint_path
 
-    assert not course_dir().resolve().is_relative_to(ROOT.resolve())
+    assert not course_dir().resolve().is_relative_to(REPO.resolve())
     assert runs_root().parent == course_dir()
     assert checkpoint_path("x.pt").parent.parent == course_dir()
-    assert (course_dir() / "data").resolve() == (ROOT / "data").resolve(), "the data is shared"
+    assert (course_dir() / "data").resolve() == (REPO / "data").resolve(), "the data is shared"
 
 
 def test_a_changed_chapter_is_named_with_how_to_keep_and_restore_it(tmp_path):
@@ -96,7 +95,7 @@ def test_make_installs_pytorchs_cpu_build_only_when_asked(tmp_path):
 
     def plan(*args: str) -> str:
         return subprocess.run(["make", "-n", "setup", f"VENV={tmp_path / 'venv'}", *args],
-                              cwd=ROOT, capture_output=True, text=True, check=True).stdout
+                              cwd=REPO, capture_output=True, text=True, check=True).stdout
 
     cpu = "https://download.pytorch.org/whl/cpu"
     assert f"--extra-index-url {cpu} -r requirements.txt" in plan(f"TORCH_INDEX={cpu}")

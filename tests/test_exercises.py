@@ -13,8 +13,9 @@ import re
 
 import nbformat
 import pytest
-from test_notebooks import CHAPTERS, ROOT
+from test_notebooks import CHAPTERS
 
+from coursetools.course import chapter_path, link_data
 from helpers._runtime.grading import EXERCISES
 from helpers.exercises import exercise_status
 
@@ -22,7 +23,7 @@ from helpers.exercises import exercise_status
 def test_every_chapter_has_exercises_a_check_cell_and_solutions():
     assert sorted(EXERCISES) == CHAPTERS
     for chapter in CHAPTERS:
-        cells = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4).cells
+        cells = nbformat.read(chapter_path(chapter), as_version=4).cells
         text = cells[-2].source if cells[-1].cell_type == "code" else cells[-1].source
         listed = re.findall(r"^(\d+)\. ", text[text.index("## Exercises"):], re.M)
         assert listed == [str(n) for n in range(1, len(EXERCISES[chapter]) + 1)], chapter
@@ -37,7 +38,7 @@ def test_every_chapter_has_exercises_a_check_cell_and_solutions():
     pytest.param(c, marks=pytest.mark.server) if c == "07_distributed" else c for c in CHAPTERS])
 def test_each_solution_passes_its_check(chapter, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DIR", str(tmp_path))
-    (tmp_path / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    link_data(tmp_path)
     monkeypatch.chdir(tmp_path)
     assert [evidence for _, evidence in exercise_status(chapter)] == [None] * len(EXERCISES[chapter])
     module = importlib.import_module(f"solutions.ch{chapter}")
@@ -82,7 +83,7 @@ def test_08_wrong_attempts_are_not_done(tmp_path, monkeypatch, capsys):
 
 def _course_runs(tmp_path, monkeypatch, chapter):
     monkeypatch.setenv("COURSE_DIR", str(tmp_path))
-    (tmp_path / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    link_data(tmp_path)
     return tmp_path / "runs" / chapter
 
 

@@ -8,30 +8,25 @@ The browser is forbidden every other port of the machine, TensorBoard's included
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from coursetools.jupyterlab import (
+from coursetools.course import REPO, copy_course
+from coursetools.lab_page import (
     code_index,
-    copy_course,
-    course_processes,
     dismiss_news,
     frame_element,
-    kill,
     open_first_notebook,
     run_all,
     scroll_to_cell,
-    start_lab,
-    stop_lab,
     wait_for_kernel,
     wait_for_run_all,
     watch_prompts,
 )
+from coursetools.lab_server import course_processes, kill, start_lab, stop_lab
 
 pytestmark = [pytest.mark.browser, pytest.mark.learner_path]
 
-ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "01_write_images"
 BASE_URL = "/user/learner/"
 
@@ -41,7 +36,7 @@ def hosted(tmp_path, browser):
     """A course copy served by JupyterLab under ``/user/learner/``, and a page that can reach
     nothing on this machine but that JupyterLab."""
     course = tmp_path / "Mý Course"
-    copy_course(ROOT, course)
+    copy_course(REPO, course)
     lab = start_lab(course, tmp_path / "scratch", base_url=BASE_URL,
                     extra_env={"PYTHONPATH": str(course)})
     context = browser.new_context(viewport={"width": 1280, "height": 960})

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-import coursetools.jupyterlab
 import coursetools.lab
-from coursetools.jupyterlab import start_lab, stop_lab
+import coursetools.lab_page
+import coursetools.lab_server
+import coursetools.tensorboard_responses
+from coursetools.course import REPO
 from coursetools.lab import (
     copies_message,
     copy_chapters,
@@ -26,10 +28,9 @@ from coursetools.lab import (
     parse_args,
     settle_news,
 )
+from coursetools.lab_server import start_lab, stop_lab
 
 pytestmark = pytest.mark.server
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def course(tmp_path) -> Path:
     for name in ("00_setup.ipynb", "01_write_images.ipynb", "scratch.ipynb"):
         (root / "notebooks" / name).write_text(json.dumps({"name": name}))
     (root / "docs" / "screenshots").mkdir(parents=True)
-    shutil.copy(ROOT / "docs" / "screenshots" / "00_scalars.png", root / "docs" / "screenshots")
+    shutil.copy(REPO / "docs" / "screenshots" / "00_scalars.png", root / "docs" / "screenshots")
     return root
 
 
@@ -98,7 +99,7 @@ def test_course_dir_is_set_and_this_pythons_bin_comes_first_on_path(course):
 
 
 def test_the_course_is_the_launchers_parent_unless_given(course):
-    assert parse_args(["--port", "1"]) == (ROOT, ["--port", "1"])
+    assert parse_args(["--port", "1"]) == (REPO, ["--port", "1"])
     assert parse_args(["--course", str(course), "--no-browser"]) == (course, ["--no-browser"])
 
 
@@ -130,21 +131,22 @@ def test_main_without_chapters_says_what_to_do(tmp_path, capsys):
 
 
 def test_my_notebooks_is_ignored_by_git():
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
+    if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
     ignored = subprocess.run(["git", "check-ignore", "-q", "my-notebooks/00_setup.ipynb"],
-                             cwd=ROOT)
+                             cwd=REPO)
     assert ignored.returncode == 0, "add my-notebooks/ to .gitignore"
 
 
 def test_make_lab_runs_the_launcher():
-    makefile = (ROOT / "Makefile").read_text()
+    makefile = (REPO / "Makefile").read_text()
     recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
     assert recipe.splitlines()[0].split() == ["data"]
     assert "$(BIN)/python -m coursetools.lab" in recipe
 
 
-@pytest.mark.parametrize("module", [coursetools.lab, coursetools.jupyterlab],
+@pytest.mark.parametrize("module", [coursetools.lab, coursetools.lab_server, coursetools.lab_page,
+                                    coursetools.tensorboard_responses],
                          ids=lambda m: m.__name__)
 def test_the_examples_in_the_docstrings_hold(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

@@ -27,38 +27,38 @@ from urllib.parse import quote
 
 import pytest
 
-from coursetools.jupyterlab import (
-    Lab,
+from coursetools.course import REPO, chapter_paths, copy_course
+from coursetools.lab_page import (
     code_index,
-    copy_course,
-    course_processes,
-    describe,
     dismiss_news,
     frame_element,
     keep_in_view,
-    kill,
     on_screen,
     open_first_notebook,
     open_notebook,
     port_of,
     run_all,
     scalar_chart,
-    scalar_points,
-    scalar_series,
     scroll_to_cell,
-    start_lab,
-    stop_lab,
     sweep,
-    tensorboard_processes,
     wait_for_kernel,
     wait_for_run_all,
     watch_prompts,
 )
+from coursetools.lab_server import (
+    Lab,
+    course_processes,
+    describe,
+    kill,
+    start_lab,
+    stop_lab,
+    tensorboard_processes,
+)
+from coursetools.tensorboard_responses import scalar_points, scalar_series
 
 pytestmark = [pytest.mark.browser, pytest.mark.learner_path]
 
-ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = [p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+CHAPTERS = [p.name for p in chapter_paths()]
 RERUN = [name for name in CHAPTERS if name[:2] in ("00", "04")]
 LIVE_CHAPTER, LIVE_TAG = "04_training.ipynb", "accuracy/train"  # Time Series shows it first
 RUN_TIMEOUT_S = 300  # per chapter; 04, 06 and 07 train for 10-60 s on a busy 2-core CPU
@@ -79,7 +79,7 @@ def scratch(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("learner-path")
     course = folder / "Mý Course"
     course.mkdir()
-    copy_course(ROOT, course)
+    copy_course(REPO, course)
     return folder, course
 
 

@@ -10,10 +10,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from coursetools.course import chapter_path, chapter_paths, link_data
+
 pytestmark = pytest.mark.notebooks
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = chapter_paths()
 CHAPTERS = ["00_setup", "01_write_images", "02_graph", "03_projector", "04_training",
             "05_pr_curves", "06_comparing_runs", "07_distributed", "08_debugging"]
 
@@ -86,7 +87,7 @@ def execute_alone(path: Path, course_dir: Path) -> nbformat.NotebookNode:
 
 
 def test_pr_curves_chapter_runs_standalone_without_chapter_04(tmp_path):
-    nb = execute_alone(ROOT / "notebooks" / "05_pr_curves.ipynb", tmp_path)
+    nb = execute_alone(chapter_path("05_pr_curves"), tmp_path)
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "trained a quick model" in printed
     assert printed.count("127 thresholds") == 10
@@ -97,7 +98,7 @@ def test_pr_curves_chapter_runs_standalone_without_chapter_04(tmp_path):
 
 def stored_text(name: str) -> str:
     """Everything a chapter's stored outputs print."""
-    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    nb = nbformat.read(chapter_path(name), as_version=4)
     return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
 
 
@@ -141,7 +142,7 @@ def test_chapter_03s_stored_silhouettes_are_what_todays_code_gives(tmp_path, mon
     from helpers.train import trained_net
 
     monkeypatch.setenv("COURSE_DIR", str(tmp_path))  # no chapter 04 weights here
-    (tmp_path / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    link_data(tmp_path)
     text = stored_text("03_projector")
     assert "trained a quick model on 20,000 images" in text
     stored = {k: float(v) for k, v in re.findall(r"silhouette, (\w+) \w+: +([\d.]+)", text)}

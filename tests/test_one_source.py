@@ -12,15 +12,15 @@ import ast
 import inspect
 import textwrap
 from importlib import import_module
-from pathlib import Path
 
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
+from coursetools.course import chapter_path
+
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parent.parent
 
 TAUGHT: list[tuple[str, str, str]] = [
     # (chapter, name, helpers module that later chapters import it from)
@@ -36,7 +36,7 @@ TAUGHT: list[tuple[str, str, str]] = [
 
 def chapter_definitions(chapter: str) -> dict[str, ast.AST]:
     """Every top-level function and class defined in the chapter's code cells, by name."""
-    nb = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4)
+    nb = nbformat.read(chapter_path(chapter), as_version=4)
     found = {}
     for cell in nb.cells:
         if cell.cell_type != "code":

@@ -14,13 +14,13 @@ import psutil
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
+from coursetools.course import REPO
 from coursetools.tensorboard import TensorBoard
 from helpers._runtime.servers import answers, free_port
 from helpers.inline import prepare_tensorboard_magic
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -48,12 +48,12 @@ def test_tensorboard_listens_on_localhost_only(tensorboard_server):
 
 
 def test_the_course_never_binds_tensorboard_to_every_network():
-    code = [*(ROOT / "helpers").glob("*.py"), ROOT / "Makefile", ROOT / ".ci" / "run"]
+    code = [*(REPO / "helpers").glob("*.py"), REPO / "Makefile", REPO / ".ci" / "run"]
     for path in code:
         text = path.read_text()
         assert "bind_all" not in text and "0.0.0.0" not in text, path
-    assert "--bind_all" in (ROOT / "README.md").read_text()  # only to say: never
-    assert "-L 6006:127.0.0.1:6006" in (ROOT / "README.md").read_text()  # the SSH tunnel instead
+    assert "--bind_all" in (REPO / "README.md").read_text()  # only to say: never
+    assert "-L 6006:127.0.0.1:6006" in (REPO / "README.md").read_text()  # the SSH tunnel instead
 
 
 def test_a_taken_port_is_avoided_and_said(logdir, capsys):

@@ -1,272 +1,33 @@
-"""Drive a real JupyterLab the way a learner does: start it as ``make lab`` does, open a
-chapter, click *Run → Run All Cells*, wait, and read what is on screen.
+"""JupyterLab's page in a real browser, as a learner uses it: open a chapter, click *Run → Run
+All Cells*, wait, and read what is on screen.
 
-The server side (`start_lab`, `stop_lab`, `tensorboard_processes`) needs no browser; the
-page side takes a Playwright ``page`` (sync API) showing JupyterLab. Everything on the
-page is read from the DOM a learner looks at: prompts (``[*]``, ``[3]``), output areas,
-rendered markdown pictures, and TensorBoard's frame. JupyterLab 4 may keep off-screen
-cells out of the DOM (its *windowing mode*), so `sweep` scrolls the notebook from top to
-bottom and collects every cell on the way.
+Every function takes a Playwright ``page`` (sync API) showing a JupyterLab started by
+`coursetools.lab_server.start_lab`. Everything is read from the DOM a learner looks at:
+prompts (``[*]``, ``[3]``), output areas, rendered markdown pictures, and TensorBoard's
+frame. JupyterLab 4 may keep off-screen cells out of the DOM (its *windowing mode*), so
+`sweep` scrolls the notebook from top to bottom and collects every cell on the way.
 
 Example:
-    >>> lab = start_lab(Path("/tmp/My Course"), Path("/tmp/scratch"))  # doctest: +SKIP
     >>> panel = open_first_notebook(page, lab, "my-notebooks/00_setup.ipynb")  # doctest: +SKIP
-    >>> before = last_execution_count(page, panel)  # doctest: +SKIP
-    >>> run_all(page, panel)  # doctest: +SKIP
-    >>> wait_for_run_all(page, panel, before)  # doctest: +SKIP
+    >>> watch_prompts(page, panel); run_all(page, panel)  # doctest: +SKIP
+    >>> wait_for_run_all(page, panel)  # doctest: +SKIP
+    RunState(status='idle', ...)
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
-import shutil
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-import psutil
-
-from helpers._runtime.servers import HOST, end_processes, free_port
+from coursetools.lab_server import Lab
 
 STDERR_MIME = "application/vnd.jupyter.stderr"
 _PROMPT = re.compile(r"\[\s*(\*|\d*)\s*\]")
-
-
-# --- a scratch copy of the course ------------------------------------------------------------
-
-
-_NOT_COURSE = (".git", ".venv", "venv", "runs", "data", "my-notebooks", "checkpoints",
-               "__pycache__", "*.egg-info", ".ipynb_checkpoints", ".pytest_cache")
-
-
-def copy_course(source: Path, target: Path) -> None:
-    """Copy the course's files that git knows (tracked, or new and not ignored) to ``target``
-    (outside a git checkout: everything but environments, runs and data); ``data/`` becomes
-    a link to the real data, so nothing is downloaded.
-
-    Example:
-        >>> copy_course(Path("."), Path("/tmp/Mý Course"))  # doctest: +SKIP
-    """
-    try:
-        listing = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=source, capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        shutil.copytree(source, target, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(*_NOT_COURSE))
-    else:
-        for name in filter(None, listing.split(b"\0")):
-            path = source / os.fsdecode(name)
-            if path.is_file() and not path.is_symlink():
-                (target / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target / os.fsdecode(name))
-    (target / "data").symlink_to((source / "data").resolve(), target_is_directory=True)
-
-
-
-# --- the server: started exactly as `make lab` starts it -------------------------------------
-
-
-@dataclass
-class Lab:
-    """A JupyterLab server started by `start_lab`."""
-
-    process: subprocess.Popen
-    port: int
-    token: str
-    course: Path
-    log: Path
-    env: dict[str, str] = field(repr=False, default_factory=dict)
-    base_url: str = "/"
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port><base_url>``, e.g. ``http://127.0.0.1:8890/``."""
-        return f"http://{HOST}:{self.port}{self.base_url}"
-
-    def output(self) -> str:
-        """What the server has printed so far."""
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-def isolated_env(scratch: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """An environment whose Jupyter settings, workspaces, runtime files and temporary files
-    (TensorBoard's machine-wide ``.tensorboard-info`` records too) live under ``scratch``.
-
-    Example:
-        >>> env = isolated_env(Path("/s"), {"PATH": "/bin"})
-        >>> env["TMPDIR"], env["JUPYTERLAB_SETTINGS_DIR"], env["PATH"]
-        ('/s/tmp', '/s/jupyter/settings', '/bin')
-    """
-    env = dict(os.environ if environ is None else environ)
-    folders = {
-        "TMPDIR": scratch / "tmp",
-        "JUPYTER_CONFIG_DIR": scratch / "jupyter" / "config",
-        "JUPYTERLAB_SETTINGS_DIR": scratch / "jupyter" / "settings",
-        "JUPYTERLAB_WORKSPACES_DIR": scratch / "jupyter" / "workspaces",
-        "JUPYTER_RUNTIME_DIR": scratch / "jupyter" / "runtime",
-        "IPYTHONDIR": scratch / "ipython",
-    }
-    env.update({name: str(folder) for name, folder in folders.items()})
-    env.pop("COURSE_DIR", None)  # the launcher sets it
-    return env
-
-
-def lab_arguments(course: Path, port: int, token: str) -> list[str]:
-    """``python -m coursetools.lab`` (what ``make lab`` runs) for ``course``, headless, on
-    127.0.0.1:``port`` with ``token``.
-
-    Example:
-        >>> lab_arguments(Path("/c"), 8890, "t")[1:5]
-        ['-m', 'coursetools.lab', '--course', '/c']
-    """
-    return [sys.executable, "-m", "coursetools.lab", "--course", str(course), "--no-browser",
-            f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.ip={HOST}",
-            f"--IdentityProvider.token={token}"]
-
-
-def start_lab(course: Path, scratch: Path, timeout: float = 120.0,
-              extra_env: Mapping[str, str] | None = None, base_url: str = "/") -> Lab:
-    """Start JupyterLab on ``course`` as ``make lab`` does, isolated under ``scratch`` (see
-    `isolated_env`, plus ``extra_env``), under ``base_url`` (as JupyterHub's ``/user/<name>/``),
-    and wait until it answers.
-
-    Example:
-        >>> lab = start_lab(Path("/tmp/My Course"), Path("/tmp/scratch"))  # doctest: +SKIP
-        >>> lab.url  # doctest: +SKIP
-        'http://127.0.0.1:40123/'
-    """
-    env = isolated_env(scratch)
-    env.update(extra_env or {})
-    for name in ("TMPDIR", "JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR",
-                 "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-        Path(env[name]).mkdir(parents=True, exist_ok=True)
-    port, token, log = free_port(), secrets.token_hex(16), scratch / "jupyterlab.log"
-    with open(log, "wb") as out:
-        arguments = lab_arguments(course, port, token) + [f"--ServerApp.base_url={base_url}"]
-        process = subprocess.Popen(arguments, cwd=course, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    lab = Lab(process, port, token, course, log, env, base_url)
-    deadline = time.monotonic() + timeout
-    while not _answers(f"{lab.url}api/status?token={token}"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_lab(lab)
-            raise RuntimeError(f"JupyterLab did not start (exit code {process.returncode}):\n"
-                               f"{lab.output()[-3000:]}")
-        time.sleep(0.5)
-    return lab
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def stop_lab(lab: Lab, timeout: float = 60.0) -> int | None:
-    """Stop JupyterLab as Ctrl+C or a logout does (SIGTERM: it shuts its kernels down), wait
-    for it, and return its exit code (``None`` if it had to be killed).
-
-    Example:
-        >>> stop_lab(lab)  # doctest: +SKIP
-        0
-    """
-    if lab.process.poll() is None:
-        lab.process.terminate()
-        try:
-            return lab.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            lab.process.kill()
-            lab.process.wait()
-            return None
-    return lab.process.returncode
-
-
-def _mentions(process: psutil.Process, folder: str) -> bool:
-    try:
-        if folder in " ".join(process.cmdline()):
-            return True
-        return process.cwd().startswith(folder)
-    except psutil.Error:
-        return False
-
-
-def course_processes(*folders: Path) -> list[psutil.Process]:
-    """Living processes (not this one) whose command line or working folder mentions one of
-    ``folders``.
-
-    Example:
-        >>> course_processes(Path("/no/such/course"))
-        []
-    """
-    marks = [str(folder) for folder in folders]
-    found = []
-    for process in psutil.process_iter():
-        try:
-            if process.pid == os.getpid() or process.status() == psutil.STATUS_ZOMBIE:
-                continue
-        except psutil.Error:
-            continue
-        if any(_mentions(process, mark) for mark in marks):
-            found.append(process)
-    return found
-
-
-def tensorboard_processes(course: Path) -> list[psutil.Process]:
-    """TensorBoard's processes (the server and its data server) that belong to ``course``.
-
-    Example:
-        >>> tensorboard_processes(Path("/no/such/course"))
-        []
-    """
-    found = []
-    for process in course_processes(course):
-        try:
-            command = " ".join(process.cmdline()).lower()
-        except psutil.Error:
-            continue
-        if "tensorboard" in command and "ipykernel" not in command and "jupyter" not in command:
-            found.append(process)
-    return found
-
-
-def describe(processes: list[psutil.Process]) -> str:
-    """One line per process: pid and command line.
-
-    Example:
-        >>> describe([])
-        '(none)'
-    """
-    lines = []
-    for process in processes:
-        try:
-            lines.append(f"{process.pid}: {' '.join(process.cmdline())[:200]}")
-        except psutil.Error:
-            lines.append(f"{process.pid}: (gone)")
-    return "\n".join(lines) or "(none)"
-
-
-def kill(processes: list[psutil.Process], timeout: float = 10.0) -> None:
-    """Terminate ``processes``, then kill what is left, and wait for them (see
-    `helpers._runtime.servers.end_processes`).
-
-    Example:
-        >>> kill([])
-    """
-    end_processes(processes, timeout)
-
-
-# --- the page: what a learner clicks and sees --------------------------------------------------
 
 
 def prompt_state(prompt: str) -> str | int | None:
@@ -702,75 +463,3 @@ def port_of(url: str) -> int | None:
         6006
     """
     return urlsplit(url).port
-
-
-# --- what TensorBoard's page received ----------------------------------------------------------
-
-
-def form_field(post_data: str | None, name: str) -> str | None:
-    r"""The value of field ``name`` in a form a page posted (URL-encoded or multipart).
-
-    Example:
-        >>> form_field("tag=training+loss&runs=a", "tag")
-        'training loss'
-        >>> form_field('--x\r\nContent-Disposition: form-data; name="tag"\r\n\r\nloss\r\n--x--',
-        ...            "tag")
-        'loss'
-    """
-    if not post_data:
-        return None
-    multipart = re.search(rf'name="{re.escape(name)}"\r?\n\r?\n(.*?)\r?\n--', post_data, re.S)
-    if multipart:
-        return multipart.group(1)
-    return parse_qs(post_data).get(name, [None])[0]
-
-
-def scalar_series(url: str, post_data: str | None, body: str) -> dict[str, int]:
-    """The scalar tags one response of TensorBoard's page carries, with how many points of
-    each (all runs together). Understands the Time Series dashboard (``timeSeries``) and the
-    Scalars dashboard (``scalars``, ``scalars_multirun``); anything else gives ``{}``.
-
-    Example:
-        >>> body = '[{"plugin": "scalars", "tag": "loss", "runToSeries": {"a": [{}, {}]}}]'
-        >>> scalar_series("http://h:1/data/plugin/timeseries/timeSeries", None, body)
-        {'loss': 2}
-        >>> scalar_series("http://h:1/data/plugin/scalars/scalars_multirun", "tag=loss&runs=a",
-        ...               '{"a": [[0, 1, 0.5]], "b": [[0, 1, 0.5], [1, 2, 0.4]]}')
-        {'loss': 3}
-        >>> scalar_series("http://h:1/data/runs", None, "[]")
-        {}
-    """
-    path = urlsplit(url).path
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return {}
-    found: dict[str, int] = {}
-    if path.endswith("/timeseries/timeSeries") and isinstance(data, list):
-        for item in data:
-            if isinstance(item, dict) and item.get("plugin") == "scalars":
-                series = item.get("runToSeries") or {}
-                found[item.get("tag")] = sum(len(points) for points in series.values())
-    elif path.endswith("/scalars/scalars_multirun") and isinstance(data, dict):
-        tag = form_field(post_data, "tag")
-        if tag is not None:
-            found[tag] = sum(len(points) for points in data.values())
-    elif path.endswith("/scalars/scalars") and isinstance(data, list):
-        tag = parse_qs(urlsplit(url).query).get("tag", [None])[0]
-        if tag is not None:
-            found[tag] = len(data)
-    return found
-
-
-def scalar_points(url: str, post_data: str | None, body: str, tag: str) -> int | None:
-    """How many points of scalar ``tag`` one response of TensorBoard's page carries (all runs
-    together), or ``None`` if it is not about that tag (see `scalar_series`).
-
-    Example:
-        >>> scalar_points("http://h:1/data/plugin/scalars/scalars?tag=loss&run=a",
-        ...               None, "[[0, 1, 0.5]]", "loss")
-        1
-        >>> scalar_points("http://h:1/data/runs", None, "[]", "loss") is None
-        True
-    """
-    return scalar_series(url, post_data, body).get(tag)
