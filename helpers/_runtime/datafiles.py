@@ -9,9 +9,6 @@ Looked for in this order, so the data loads offline when a copy exists:
 3. torchvision's download.
 
 No torch until a download is needed: the tooling (``make data``) imports this module too.
-
->>> ensure_fashion_mnist()  # doctest: +SKIP
-PosixPath('.../data')
 """
 
 from __future__ import annotations
@@ -69,17 +66,12 @@ def default_data_root() -> Path:
     """``data/`` at the course's root, wherever the notebook runs from.
 
     >>> default_data_root().name
-    'data'
-    """
+    'data'"""
     return course_dir() / "data"
 
 
 def check_idx_file(path: Path, magic: int, size: int) -> None:
-    """Raise `CorruptDataError` naming ``path`` if its size or IDX magic number is wrong.
-
-    >>> labels = Path("data/FashionMNIST/raw/t10k-labels-idx1-ubyte")
-    >>> check_idx_file(labels, 2049, 10008)  # doctest: +SKIP
-    """
+    """Raise `CorruptDataError` naming ``path`` if its size or IDX magic number is wrong."""
     actual = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(4)
@@ -112,11 +104,7 @@ def _unpacked_ok(raw: Path) -> bool:
 
 
 def local_copy_dir() -> Path:
-    """Where the original ``.gz`` files are looked for: ``$FASHION_MNIST_DIR`` or Debian's copy.
-
-    >>> str(local_copy_dir())  # doctest: +SKIP
-    '/usr/share/datasets/fashion-mnist'
-    """
+    """Where the original ``.gz`` files are looked for: ``$FASHION_MNIST_DIR`` or Debian's copy."""
     return Path(os.environ[LOCAL_COPY_ENV]) if os.environ.get(LOCAL_COPY_ENV) else DEBIAN_COPY
 
 
@@ -162,11 +150,7 @@ def _not_found_message(root: Path, source: Path, reason: str) -> str:
 
 
 def ensure_fashion_mnist(root: str | Path | None = None, download: bool = True) -> Path:
-    """Make the four unpacked Fashion-MNIST files ready under ``root``; return the root.
-
-    >>> ensure_fashion_mnist()  # doctest: +SKIP
-    PosixPath('.../data')
-    """
+    """Make the four unpacked Fashion-MNIST files ready under ``root``; return the root."""
     root = Path(root) if root is not None else default_data_root()
     raw = raw_dir(root)
     if _unpacked_ok(raw):
@@ -197,18 +181,13 @@ def normalise_pixels(pixels):
 
     >>> import torch
     >>> normalise_pixels(torch.tensor([0, 255], dtype=torch.uint8)).tolist()
-    [-1.0, 1.0]
-    """
+    [-1.0, 1.0]"""
     return pixels.float().div_(255).sub_(0.5).div_(0.5)
 
 
 def load_cifar10_files(root, train: bool, transform, download: bool):
     """torchvision's CIFAR-10 in ``root`` (default: ``data/``), downloaded once, or a clear
-    `DataNotFoundError`: it has no offline package.
-
-    >>> load_cifar10_files(None, False, None, True)  # doctest: +SKIP
-    Dataset CIFAR10 ...
-    """
+    `DataNotFoundError`: it has no offline package."""
     from torchvision import datasets
 
     root = Path(root) if root is not None else default_data_root()

@@ -33,19 +33,14 @@ def mystery_faults(seed: int = 0) -> list[str]:
     """All faults in a shuffled order, the same for the same seed: which run has which.
 
     >>> sorted(mystery_faults()) == sorted(FAULTS)
-    True
-    """
+    True"""
     faults = list(FAULTS)
     random.Random(seed).shuffle(faults)
     return faults
 
 
 def evidence(run_dir: str | Path) -> dict[str, float]:
-    """The numbers that tell the faults apart, read back from a run's event files.
-
-    >>> evidence("runs/08_debugging/20261125-101500/run_1")["last test accuracy"]  # doctest: +SKIP
-    0.781
-    """
+    """The numbers that tell the faults apart, read back from a run's event files."""
     acc = load_run(run_folder(run_dir))
     tags = acc.Tags()
     if "loss/train" not in tags["scalars"]:
@@ -80,11 +75,7 @@ def evidence(run_dir: str | Path) -> dict[str, float]:
 
 
 def diagnose(run_dir: str | Path) -> tuple[str, str]:
-    """The run's fault (one of `FAULTS`) and the numbers, from its event files, that show it.
-
-    >>> diagnose("runs/08_debugging/20261125-101500/run_1")  # doctest: +SKIP
-    ('overfitting', 'accuracy/train reached 100.0 % while loss/test rose from ...')
-    """
+    """The run's fault (one of `FAULTS`) and the numbers, from its event files, that show it."""
     e = evidence(run_dir)
     if e["steps until not finite"]:
         return "divergence", (f"loss/train was {e['first train loss']:.2f} at first and turned NaN "

@@ -25,17 +25,12 @@ def runs_root() -> Path:
     """``runs/`` at the course's root: where every chapter writes its runs.
 
     >>> runs_root().name
-    'runs'
-    """
+    'runs'"""
     return course_dir() / "runs"
 
 
 def event_files(run_dir: str | Path) -> list[Path]:
-    """The event files directly inside one run directory, oldest first.
-
-    >>> event_files("runs/01_write_images/20261123-141502")  # doctest: +SKIP
-    [PosixPath('runs/01_write_images/20261123-141502/events.out.tfevents...')]
-    """
+    """The event files directly inside one run directory, oldest first."""
     if not Path(run_dir).is_dir():
         raise FileNotFoundError(f"No run folder {run_dir}: pass the folder a writer wrote to "
                                 "(writer.log_dir).")
@@ -45,11 +40,7 @@ def event_files(run_dir: str | Path) -> list[Path]:
 def damaged_event_files(run_dir: str | Path) -> list[tuple[Path, int]]:
     """The event files of one run that are cut short or corrupted, each with how many of
     its records can be read: TensorBoard silently stops reading a file at the first bad
-    record, so every point after it is missing.
-
-    >>> damaged_event_files("runs/04_training/20261123-141502")  # doctest: +SKIP
-    []
-    """
+    record, so every point after it is missing."""
     from tensorboard.compat.tensorflow_stub import errors
     from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import PyRecordReader_New
 
@@ -68,11 +59,7 @@ def damaged_event_files(run_dir: str | Path) -> list[tuple[Path, int]]:
 
 
 def find_runs(logdir: str | Path) -> list[Path]:
-    """Every directory under ``logdir`` (itself included) that TensorBoard lists as a run.
-
-    >>> find_runs("runs")  # doctest: +SKIP
-    [PosixPath('runs/00_setup/20261123-141500'), ...]
-    """
+    """Every directory under ``logdir`` (itself included) that TensorBoard lists as a run."""
     logdir = Path(logdir)
     runs = {path.parent for path in logdir.rglob("events.out.tfevents.*")}
     runs |= {path.parent for path in logdir.rglob("projector_config.pbtxt")}
@@ -80,12 +67,7 @@ def find_runs(logdir: str | Path) -> list[Path]:
 
 
 def load_run(run_dir: str | Path):
-    """TensorBoard's own `EventAccumulator` for one run, with every event kept.
-
-    >>> acc = load_run("runs/04_training/20261123-141502")  # doctest: +SKIP
-    >>> [e.value for e in acc.Scalars("loss/train")][:2]  # doctest: +SKIP
-    [1.02, 0.63]
-    """
+    """TensorBoard's own `EventAccumulator` for one run, with every event kept."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     acc = EventAccumulator(str(run_folder(run_dir)), size_guidance=KEEP_ALL)
@@ -99,8 +81,7 @@ def run_folder(logdir) -> Path:
 
     >>> run_folder("no/such/run")
     Traceback (most recent call last):
-    FileNotFoundError: No folder no/such/run: pass the run directory a writer wrote to (writer.log_dir).
-    """
+    FileNotFoundError: No folder no/such/run: pass the run directory a writer wrote to (writer.log_dir)."""
     logdir = getattr(logdir, "log_dir", logdir)  # a SummaryWriter stands for its folder
     if not isinstance(logdir, str | Path):
         raise TypeError(f"Pass a run folder (a path, or writer.log_dir), not {type(logdir).__name__}.")
@@ -142,12 +123,7 @@ def _steps(steps: list[int]) -> str:
 
 def projector_config(run: str | Path):
     """The run's projector config (what `add_embedding` wrote), or None if it has none or
-    it cannot be read.
-
-    >>> config = projector_config("runs/03_projector/20261123-141502")  # doctest: +SKIP
-    >>> [e.tensor_name for e in config.embeddings]  # doctest: +SKIP
-    ['pixels:00000', 'learned:00000']
-    """
+    it cannot be read."""
     from google.protobuf import text_format
     from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 
@@ -204,11 +180,7 @@ def _hparams_rows(acc, rel: str) -> list[tuple[str, str, str, str]]:
 
 def plugin_tags(acc, plugin: str) -> dict[str, bytes]:
     """The tags one TensorBoard plugin (``"hparams"``, ``"pr_curves"``, ``"text"``) has in a
-    run loaded with `load_run`, with their plugin data; empty if it has none.
-
-    >>> sorted(plugin_tags(load_run("runs/05_pr_curves/20261123"), "pr_curves"))[:1]  # doctest: +SKIP
-    ['Ankle Boot']
-    """
+    run loaded with `load_run`, with their plugin data; empty if it has none."""
     try:
         return acc.PluginTagToContent(plugin)
     except KeyError:  # nothing of this plugin in the run
@@ -222,11 +194,7 @@ def _hp_value(value) -> str:
 
 
 def summary_rows(logdir: str | Path) -> list[tuple[str, str, str, str]]:
-    """Rows of (dashboard, run, tag, what TensorBoard shows) for every run under ``logdir``.
-
-    >>> summary_rows("runs/02_graph/20261123-141502")  # doctest: +SKIP
-    [('Graphs', '.', 'Net', 'model graph, 1 event file'), ...]
-    """
+    """Rows of (dashboard, run, tag, what TensorBoard shows) for every run under ``logdir``."""
     logdir = run_folder(logdir)
     runs = written_runs(logdir)
     rows: list[tuple[str, str, str, str]] = []
@@ -273,8 +241,7 @@ def format_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     >>> print(format_table([("a", "1")], ("x", "y")))
     x  y
     -  -
-    a  1
-    """
+    a  1"""
     short = [row for row in rows if len(row) != len(header)]
     if short:
         raise ValueError(f"Every row needs {len(header)} cells, one per column of {header}; "
@@ -287,11 +254,7 @@ def format_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
 
 
 def written_runs(logdir: Path) -> list[Path]:
-    """The runs under ``logdir`` (`find_runs`), or a clear error when there is none.
-
-    >>> written_runs(Path("."))  # doctest: +SKIP
-    [PosixPath('runs/00_setup/20261125-101500')]
-    """
+    """The runs under ``logdir`` (`find_runs`), or a clear error when there is none."""
     runs = find_runs(logdir)
     if not runs:
         raise FileNotFoundError(

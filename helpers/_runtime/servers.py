@@ -26,8 +26,7 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     """True if nothing listens on ``host:port``.
 
     >>> port_is_free(0)
-    True
-    """
+    True"""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, port))
@@ -41,8 +40,7 @@ def free_port(preferred: int = 0) -> int:
     that the system picks.
 
     >>> 0 < free_port() < 65536
-    True
-    """
+    True"""
     if preferred and port_is_free(preferred):
         return preferred
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -54,8 +52,7 @@ def answers(port: int, timeout: float = 5.0) -> bool:
     """True if a TensorBoard answers on 127.0.0.1:``port``.
 
     >>> answers(free_port())
-    False
-    """
+    False"""
     try:
         with urllib.request.urlopen(f"http://{HOST}:{port}/data/logdir", timeout=timeout):
             return True
@@ -72,8 +69,7 @@ def still_runs(info) -> bool:
     >>> from tensorboard.manager import TensorBoardInfo
     >>> still_runs(TensorBoardInfo("2.21.0", int(time.time()) - 3600, os.getpid(), 6006,
     ...                            "", "runs", "", "key"))  # this Python started after it
-    False
-    """
+    False"""
     try:
         return psutil.Process(info.pid).create_time() <= info.start_time + 1
     except psutil.Error:
@@ -85,11 +81,7 @@ def forget_dead_tensorboards() -> list[int]:
 
     ``%tensorboard`` reuses a recorded TensorBoard for the same arguments without checking
     that it still runs, and then shows an empty frame. A killed kernel or a restarted
-    machine leaves such records behind.
-
-    >>> forget_dead_tensorboards()  # doctest: +SKIP
-    [6006]
-    """
+    machine leaves such records behind."""
     from tensorboard import manager
 
     info_dir = Path(manager._get_info_dir())  # where TensorBoard records its running servers
@@ -110,19 +102,14 @@ def forgotten_message(ports: list[int]) -> str:
     """What to tell the learner after `forget_dead_tensorboards` forgot ``ports``.
 
     >>> forgotten_message([6006, 6007]).split(", so")[0]
-    'Forgot 2 record(s) of TensorBoards that no longer run (port(s) 6006, 6007)'
-    """
+    'Forgot 2 record(s) of TensorBoards that no longer run (port(s) 6006, 6007)'"""
     return (f"Forgot {len(ports)} record(s) of TensorBoards that no longer run "
             f"(port(s) {', '.join(map(str, ports))}), so nothing reuses them.")
 
 
 def jupyter_base_url() -> str | None:
     """The base URL (``/user/<name>/`` on JupyterHub) of the Jupyter server that started this
-    kernel, or ``None`` when no such server is found (a plain script, VS Code, Colab).
-
-    >>> jupyter_base_url()  # in a kernel of JupyterHub's server for "learner"  # doctest: +SKIP
-    '/user/learner/'
-    """
+    kernel, or ``None`` when no such server is found (a plain script, VS Code, Colab)."""
     try:  # each Jupyter server records itself in jpserver-<pid>.json (jupyter_server's
         # own list_running_servers reads the same files, but importing it takes a second)
         from jupyter_core.paths import jupyter_runtime_dir
@@ -145,11 +132,7 @@ def proxy_url() -> str | None:
     """``<base_url>proxy/%PORT%/`` when this kernel's Jupyter server runs under a base URL
     (JupyterHub, Binder) and can proxy (``jupyter-server-proxy``): there the browser reaches
     TensorBoard only through the Jupyter server. ``None`` where the browser reaches the
-    kernel's machine directly, as with ``make lab``.
-
-    >>> proxy_url()  # in a kernel on JupyterHub, with jupyter-server-proxy  # doctest: +SKIP
-    '/user/learner/proxy/%PORT%/'
-    """
+    kernel's machine directly, as with ``make lab``."""
     import importlib.util
 
     base = jupyter_base_url()
@@ -161,11 +144,7 @@ def proxy_url() -> str | None:
 def wait_until_listed(port: int, logdir: str | Path, timeout: float = 20.0) -> bool:
     """Wait until the TensorBoard on ``port`` lists every run under ``logdir`` (it rescans
     its folder every second or so, and a page loaded before that never shows the new run);
-    return whether it does.
-
-    >>> wait_until_listed(6006, "runs/04_training")  # doctest: +SKIP
-    True
-    """
+    return whether it does."""
     logdir = Path(logdir)
     on_disk = {path.parent.relative_to(logdir).as_posix()
                for path in logdir.rglob("events.out.tfevents.*")}
@@ -188,8 +167,7 @@ def this_kernels_tensorboards() -> list:
     with ``%tensorboard`` or `show_tensorboard`; never a terminal's or another user's.
 
     >>> this_kernels_tensorboards()
-    []
-    """
+    []"""
     from tensorboard import manager
 
     mine = []
@@ -223,8 +201,7 @@ def starting_tensorboards() -> list[psutil.Process]:
     starting up), found by their command line.
 
     >>> starting_tensorboards()
-    []
-    """
+    []"""
     found = []
     for child in psutil.Process().children():
         with contextlib.suppress(psutil.Error):
@@ -240,8 +217,7 @@ def stop_tensorboards() -> int:
     another notebook) keep running.
 
     >>> stop_tensorboards()
-    0
-    """
+    0"""
     from tensorboard import manager
 
     mine = this_kernels_tensorboards()
