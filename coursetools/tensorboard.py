@@ -26,11 +26,11 @@ import psutil
 
 from helpers._runtime.servers import (
     HOST,
-    answers,
     end_processes,
     forget_dead_tensorboards,
     forgotten_message,
     free_port,
+    tensorboard_answers,
 )
 
 DEFAULT_PORT = 6006
@@ -76,7 +76,7 @@ class TensorBoard:
         if len(_started) == 1:
             atexit.register(_stop_started)
         deadline = time.monotonic() + timeout
-        while not answers(self.port):
+        while not tensorboard_answers(self.port):
             if self.process.poll() is not None:
                 err = self.output()[-2000:]
                 self.stop()

@@ -47,27 +47,27 @@ def loss_and_accuracy(net: nn.Module, data: Data, batch_size: int = 1000) -> tup
     return total / len(labels), correct / len(labels)
 
 
-def sweep_problems(sweep_dir: str | Path, names: Sequence[str],
+def sweep_problems(logdir: str | Path, names: Sequence[str],
                    allowed_sub_runs: Sequence[str] = ()) -> list[str]:
     """What is wrong with a sweep's layout: each of ``names`` must be a run directory
-    directly in ``sweep_dir``, and nothing else may be there. Runs nested in them are
+    directly in ``logdir``, and nothing else may be there. Runs nested in them are
     stray unless named in ``allowed_sub_runs`` (e.g. ``"lr0.01_bs128/loss_train"``).
 
     >>> sweep_problems("runs/06_sweep", ["lr0.01_bs128"])  # doctest: +SKIP
     []
     """
-    sweep_dir = check_sweep_folder(sweep_dir, names)  # a folder that exists, names in a list
-    runs = set(find_runs(sweep_dir))
-    problems = [f"missing run: {name}" for name in names if sweep_dir / name not in runs]
-    problems += [f"stray: {path.name}" for path in sorted(sweep_dir.iterdir())
+    logdir = check_sweep_folder(logdir, names)  # a folder that exists, names in a list
+    runs = set(find_runs(logdir))
+    problems = [f"missing run: {name}" for name in names if logdir / name not in runs]
+    problems += [f"stray: {path.name}" for path in sorted(logdir.iterdir())
                  if path.name not in names]
-    allowed = {sweep_dir / name for name in names} | {sweep_dir / sub for sub in allowed_sub_runs}
+    allowed = {logdir / name for name in names} | {logdir / sub for sub in allowed_sub_runs}
     for name in names:
-        count = len(event_files(sweep_dir / name)) if sweep_dir / name in runs else 0
+        count = len(event_files(logdir / name)) if logdir / name in runs else 0
         if count > 1:
             problems.append(f"mixed runs: {name} has {count} event files (trained twice?)")
-    for run in sorted(runs - allowed - {sweep_dir}):
-        rel = run.relative_to(sweep_dir)
+    for run in sorted(runs - allowed - {logdir}):
+        rel = run.relative_to(logdir)
         if rel.parts[0] in names:  # runs inside a stray folder are reported with the folder
             problems.append(f"stray run: {rel.as_posix()}")
     return problems

@@ -51,8 +51,8 @@ def break_training(fault: str, net: nn.Module, train_data: Data,
     return optimizer, (images, labels), (test_images, test_labels)
 
 
-def run_overview(folder: str | Path) -> str:
-    """A table of what each run in ``folder`` logged: its tags per dashboard, with the
+def run_overview(logdir: str | Path) -> str:
+    """A table of what each run in ``logdir`` logged: its tags per dashboard, with the
     points of its scalars.
 
     >>> print(run_overview("runs/08_debugging/20261125-101500"))  # doctest: +SKIP
@@ -60,7 +60,7 @@ def run_overview(folder: str | Path) -> str:
     ...
     """
     rows = []
-    for run in sorted(p for p in Path(run_folder(folder)).iterdir() if p.is_dir()):
+    for run in sorted(p for p in Path(run_folder(logdir)).iterdir() if p.is_dir()):
         acc = load_run(run)
         tags = acc.Tags()
         points = "/".join(map(str, sorted({len(acc.Scalars(tag)) for tag in tags["scalars"]})))
@@ -69,7 +69,7 @@ def run_overview(folder: str | Path) -> str:
     return format_table(rows, ("run", "Scalars", "Histograms", "Images"))
 
 
-def report_diagnoses(run_dir: str | Path, answers: dict[str, str], seed: int = 0) -> None:
+def report_diagnoses(logdir: str | Path, answers: dict[str, str], seed: int = 0) -> None:
     """Print, for each run in ``answers`` (``run_1``, ... in the order of `mystery_faults`), whether
     the named fault is right, with the numbers and the chart that show it, and how many are
     right. A wrong answer gets a hint, never the answer.
@@ -78,12 +78,12 @@ def report_diagnoses(run_dir: str | Path, answers: dict[str, str], seed: int = 0
     run_1: right, label bug: loss/train stays at 2.30 ... Where: Images: the labels ...
     1 of 1 right.
     """
-    folder = check_answers(run_dir, answers)  # a dict, for a folder of runs
+    folder = check_answers(logdir, answers)  # a dict, for a folder of runs
     truth = {f"run_{number}": fault for number, fault in enumerate(mystery_faults(seed), start=1)}
     right = 0
     for name, answer in answers.items():
         if name not in truth or not (folder / name).is_dir():
-            print(f"{name}: there is no such run in {run_dir}; the runs are "
+            print(f"{name}: there is no such run in {logdir}; the runs are "
                   f"{sorted(p.name for p in folder.iterdir())}.")
             continue
         fault = truth[name]

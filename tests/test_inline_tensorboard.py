@@ -18,7 +18,7 @@ from jupyter_client.manager import start_new_kernel
 from torch.utils.tensorboard import SummaryWriter
 
 from coursetools.tensorboard import TensorBoard
-from helpers._runtime.servers import answers
+from helpers._runtime.servers import tensorboard_answers
 
 pytestmark = pytest.mark.server
 
@@ -97,7 +97,7 @@ def test_the_magic_draws_the_frame_for_a_folder_with_spaces(kernel, course):
     client, _ = kernel
     outputs = run_cell(client, MAGIC)
     port = int(outputs[-1][1])
-    assert answers(port), "the TensorBoard behind the frame does not answer"
+    assert tensorboard_answers(port), "the TensorBoard behind the frame does not answer"
     frames = [value for kind, value in outputs if "<iframe" in value]
     assert frames and f"const port = {port};" in frames[-1]
     assert not [kind for kind, _ in outputs if kind == "stderr"]
@@ -162,7 +162,8 @@ def test_stop_tensorboards_stops_only_this_kernels_at_once(kernel, course):
                                     "print(stopped, time.perf_counter() - start)"))
         stopped, seconds = out.split()
         assert stopped == "1" and float(seconds) < 0.5, out
-        assert not answers(port) and answers(terminal.port), "stopped the wrong TensorBoard"
+        assert not tensorboard_answers(port), "this kernel's TensorBoard still answers"
+        assert tensorboard_answers(terminal.port), "stopped the wrong TensorBoard"
         assert tensorboards_of(course) == [psutil.Process(terminal.process.pid)]
         zombies = [child for child in psutil.Process(kernel[1]).children()
                    if child.status() == psutil.STATUS_ZOMBIE]
@@ -201,7 +202,7 @@ def test_the_magic_with_a_quoted_folder_and_dead_records_forgotten(kernel, cours
     outputs = run_cell(client, f"prepare_tensorboard_magic()\n{magic}")
     assert "<iframe" in text(outputs) and "error" not in text(outputs).lower()
     port = int(text(run_cell(client, "print(this_kernels_tensorboards()[0].port)")))
-    assert answers(port)
+    assert tensorboard_answers(port)
 
     # a TensorBoard that dies hard leaves its record behind, which the plain magic would
     # reuse (an empty frame); the course's preparation forgets it, so a live one starts
@@ -274,7 +275,7 @@ def test_a_record_whose_pid_now_runs_another_program_is_forgotten_without_asking
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         port = server.server_address[1]
-        assert answers(port)
+        assert tensorboard_answers(port)
         asked.clear()
         # a TensorBoard died hard; its pid now belongs to this (non-TensorBoard) Python
         monkeypatch.setattr(manager, "_get_info_dir", lambda: str(tmp_path))

@@ -16,7 +16,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from coursetools.course import REPO
 from coursetools.tensorboard import TensorBoard
-from helpers._runtime.servers import answers, free_port
+from helpers._runtime.servers import free_port, tensorboard_answers
 from helpers.inline import prepare_tensorboard_magic
 
 pytestmark = pytest.mark.server
@@ -63,7 +63,7 @@ def test_a_taken_port_is_avoided_and_said(logdir, capsys):
         taken = blocker.getsockname()[1]
         with TensorBoard(logdir, port=taken) as board:
             said = capsys.readouterr().out
-            assert board.port != taken and answers(board.port)
+            assert board.port != taken and tensorboard_answers(board.port)
             assert f"Port {taken} is taken" in said and f"uses port {board.port} instead" in said
             assert board.url in said
 
@@ -87,7 +87,7 @@ def test_a_dead_tensorboards_record_is_forgotten_and_said(logdir, capsys, starte
             with TensorBoard(logdir, port=first.port) as second:
                 said = capsys.readouterr().out
                 assert re.search(said_forgotten, said), said
-                assert answers(second.port)
+                assert tensorboard_answers(second.port)
                 recorded = [info.pid for info in manager.get_all()]
                 assert second.process.pid in recorded
         assert first.process.pid not in [info.pid for info in manager.get_all()]
@@ -115,7 +115,7 @@ def test_a_tensorboard_left_running_stops_when_python_exits(logdir):
     time.sleep(0.5)
     left = [p for p in psutil.process_iter(["cmdline"])
             if str(logdir) in " ".join(p.info["cmdline"] or [])]
-    assert left == [] and not answers(port) and not psutil.pid_exists(pid)
+    assert left == [] and not tensorboard_answers(port) and not psutil.pid_exists(pid)
 
 
 def test_stop_also_ends_what_a_killed_server_left_behind(logdir):

@@ -465,13 +465,13 @@ def check_hparams(hparam_dict: dict) -> None:
                             "number, string or bool per run (a sweep has one run per value).")
 
 
-def check_setting(sweep_dir: str | Path, name: str, hparam_dict: dict) -> None:
+def check_setting(logdir: str | Path, name: str, hparam_dict: dict) -> None:
     """Raise a clear error, before any training, for a setting that cannot be trained into
-    the run ``<sweep_dir>/<name>``: a name that is not a plain folder name, a run folder
+    the run ``<logdir>/<name>``: a name that is not a plain folder name, a run folder
     already in use, a setting that is not one plain value, a learning rate that is not
     a positive number."""
-    if Path(sweep_dir).is_file():
-        raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
+    if Path(logdir).is_file():
+        raise NotADirectoryError(f"{logdir} is a file: pass the sweep's folder (RUN_DIR).")
     if not isinstance(name, str) or not RUN_NAME.match(name):
         raise ValueError(f"Run name {name!r} must be a plain name of letters, digits, '_', '-' "
                          "or '.', e.g. 'lr0.01_bs128': each setting's run goes directly in the "
@@ -480,7 +480,7 @@ def check_setting(sweep_dir: str | Path, name: str, hparam_dict: dict) -> None:
     lr = hparam_dict.get("lr", 1)
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:
         raise ValueError(f"lr must be a positive number, e.g. 0.01, got {lr!r}")
-    run = Path(sweep_dir) / name
+    run = Path(logdir) / name
     if run.exists() and any(run.iterdir()):
         raise FileExistsError(
             f"{run} already holds a run: training into it again would mix two runs in one "
@@ -492,26 +492,26 @@ RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 """A run's name: letters, digits, '_', '-' or '.', never a path."""
 
 
-def check_sweep_folder(sweep_dir, names) -> Path:
-    """``sweep_dir`` as a folder that exists, with ``names`` a list of run names, or a
+def check_sweep_folder(logdir, names) -> Path:
+    """``logdir`` as a folder that exists, with ``names`` a list of run names, or a
     clear error."""
     if isinstance(names, str):
         raise TypeError(f"Pass the run names as a list, e.g. [{names!r}], not one string.")
-    sweep_dir = Path(sweep_dir)
-    if sweep_dir.is_file():
-        raise NotADirectoryError(f"{sweep_dir} is a file: pass the sweep's folder (RUN_DIR).")
-    if not sweep_dir.is_dir():
-        raise FileNotFoundError(f"No sweep folder {sweep_dir}: run the cells that train the sweep.")
-    return sweep_dir
+    logdir = Path(logdir)
+    if logdir.is_file():
+        raise NotADirectoryError(f"{logdir} is a file: pass the sweep's folder (RUN_DIR).")
+    if not logdir.is_dir():
+        raise FileNotFoundError(f"No sweep folder {logdir}: run the cells that train the sweep.")
+    return logdir
 
 
-def check_answers(run_dir, answers) -> Path:
+def check_answers(logdir, answers) -> Path:
     """The folder of chapter 08's runs, if ``answers`` is a dict of them; else a clear error."""
     if not isinstance(answers, dict):
         raise TypeError("Pass your answers as a dict, e.g. {'run_1': 'overfitting', ...}.")
     from helpers._runtime.runs import run_folder
 
-    return Path(run_folder(run_dir))
+    return Path(run_folder(logdir))
 
 
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")

@@ -2,7 +2,7 @@
 tooling both need, with no torch (``coursetools`` imports this module and nothing else of
 ``helpers``).
 
->>> answers(free_port())  # nothing listens on a free port
+>>> tensorboard_answers(free_port())  # nothing listens on a free port
 False
 """
 
@@ -48,10 +48,10 @@ def free_port(preferred: int = 0) -> int:
         return sock.getsockname()[1]
 
 
-def answers(port: int, timeout: float = 5.0) -> bool:
+def tensorboard_answers(port: int, timeout: float = 5.0) -> bool:
     """True if a TensorBoard answers on 127.0.0.1:``port``.
 
-    >>> answers(free_port())
+    >>> tensorboard_answers(free_port())
     False"""
     try:
         with urllib.request.urlopen(f"http://{HOST}:{port}/data/logdir", timeout=timeout):
@@ -92,7 +92,7 @@ def forget_dead_tensorboards() -> list[int]:
         except (OSError, ValueError):
             continue
         # never ask the port of a record whose pid another program has now
-        if not still_runs(info) or not answers(info.port):  # a busy one is slow
+        if not still_runs(info) or not tensorboard_answers(info.port):  # a busy one is slow
             record.unlink(missing_ok=True)
             forgotten.append(info.port)
     return forgotten
