@@ -1,4 +1,5 @@
-"""The Colab edition: one uploaded notebook runs alone; a regular one alone says what to do.
+"""The Colab edition: one uploaded notebook runs alone and carries only the ``helpers``
+modules its chapter reaches; a regular one alone says what to do.
 
 The notebooks run in a real Jupyter kernel started the way an upload finds things: in an
 empty temporary folder, with neither this repository nor the installed (editable) ``helpers``
@@ -10,18 +11,23 @@ point at a closed port), so Fashion-MNIST comes from the local copy.
 from __future__ import annotations
 
 import base64
+import bz2
 import io
 import json
 import os
+import re
 import shutil
 import socket
+import subprocess
 import sys
 import sysconfig
+from modulefinder import ModuleFinder
 from pathlib import Path
 
 import nbformat
 import psutil
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
@@ -37,13 +43,17 @@ from coursetools.colab import (
     edition,
     helpers_sources,
     main,
+    setup_cell_source,
 )
+from coursetools.course import REPO, chapter_path, chapter_paths
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-FAST_CHAPTER = "01_write_images.ipynb"
+FAST = chapter_path("01_write_images")
+FAST_CHAPTER = FAST.name
+BUDGET = 1 << 20
+"""Bytes of ``colab/`` in all, the nine chapters with their images and helpers: 1 MB as `du`
+counts it (1 MiB)."""
 
 
 def bare_kernel_env() -> dict[str, str]:
@@ -85,48 +95,87 @@ def printed(cell) -> str:
     return "".join(o.get("text", "") for o in cell.get("outputs", []))
 
 
+def files_in(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (Python's byte-code caches aside), by path, with its text."""
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
 def test_colab_editions_are_up_to_date():
-    built = build_all(ROOT)
-    committed = sorted((ROOT / TARGET_DIR).glob("*.ipynb"))
+    built = build_all(REPO)
+    committed = sorted((REPO / TARGET_DIR).glob("*.ipynb"))
     redo = f"run `{BUILD_COMMAND}` (or `make colab`) and commit {TARGET_DIR}/"
     assert sorted(built) == committed, f"{TARGET_DIR}/ has other chapters than notebooks/: {redo}"
     stale = [p.name for p, text in built.items() if p.read_text(encoding="utf-8") != text]
     assert not stale, f"{TARGET_DIR}/{', '.join(stale)} out of date: {redo}"
 
 
-def imported_helpers(code: str) -> set[str]:
-    """The ``helpers`` modules that ``code`` imports."""
-    import re
+def test_colab_editions_are_small():
+    sizes = {p.name: p.stat().st_size for p in sorted((REPO / TARGET_DIR).glob("*.ipynb"))}
+    biggest = max(sizes, key=sizes.get)
+    assert sum(sizes.values()) <= BUDGET, (
+        f"{TARGET_DIR}/ holds {sum(sizes.values()):,} bytes, more than {BUDGET:,}; the biggest "
+        f"is {biggest} ({sizes[biggest]:,} bytes). Run `make colab` to rebuild it; if it "
+        "stays too big, a chapter carries too much of helpers/ or too many images.")
 
-    found = set(re.findall(r"\bhelpers\.(\w+)", code))
-    for names in re.findall(r"from helpers import ([\w, ]+)", code):
-        found |= {name.strip() for name in names.split(",")}
-    return found
+
+def modules_found(chapter: Path) -> dict[str, Path]:
+    """The ``helpers`` modules ``chapter`` reaches, found without the build's code: its
+    ``helpers`` imports by pattern, then what they import by the standard library's
+    `ModuleFinder`, which reads their bytecode (functions included)."""
+    code = "\n".join(c.source for c in nbformat.read(chapter, as_version=4).cells
+                     if c.cell_type == "code")
+    finder = ModuleFinder(path=[str(REPO)])
+    for module in re.findall(r"^\s*import (helpers[\w.]*)", code, re.M):
+        finder.import_hook(module)
+    pattern = r"^\s*from (helpers[\w.]*) import (?:\(([^)]*)\)|([^\n]+))"
+    for module, wrapped, names in re.findall(pattern, code, re.M):
+        finder.import_hook(module)
+        for name in (n.split()[0] for n in (wrapped or names).split(",") if n.strip()):
+            try:
+                finder.import_hook(module, fromlist=[name])
+            except ImportError:
+                pass  # a name defined in the package, not a module of it
+    return {name: Path(module.__file__) for name, module in finder.modules.items()
+            if name.split(".")[0] == "helpers"}
+
+
+def test_modules_found_sees_chapter_07s_script():
+    assert "helpers.train" in modules_found(chapter_path("07"))  # only train_ddp.py imports it
+
+
+@pytest.mark.parametrize("chapter", chapter_paths(), ids=lambda p: p.stem)
+def test_each_edition_carries_the_helpers_modules_its_chapter_reaches_and_no_other(chapter):
+    found = {path.relative_to(REPO / "helpers").as_posix()
+             for path in modules_found(chapter).values()}
+    carried = set(helpers_sources(chapter))
+    assert carried == found, (f"{chapter.name} carries {sorted(carried - found)} it never "
+                              f"imports, and lacks {sorted(found - carried)}")
+    assert {"__init__.py", "_runtime/__init__.py", "paths.py"} <= carried
+    if chapter.stem == "00_setup":
+        assert not {"debugging.py", "distributed.py", "train.py", "compare.py"} & carried
 
 
 def test_helpers_holds_what_the_chapters_import_and_no_tooling():
-    sources = {name.removesuffix(".py"): text for name, text in helpers_sources(ROOT).items()}
-    needed = set()
-    for path in NOTEBOOKS:
+    package = REPO / "helpers"
+    modules = {path.relative_to(package).as_posix(): path.read_text(encoding="utf-8")
+               for path in package.rglob("*.py") if "__pycache__" not in path.parts}
+    reached = set().union(*(helpers_sources(path) for path in chapter_paths()))
+    tooling = re.compile(r"^\s*(from|import) coursetools\b", re.M)
+    for path in chapter_paths():
         code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
                          if c.cell_type == "code")
-        assert "coursetools" not in code, f"{path.name} uses the tooling, which Colab lacks"
-        needed |= imported_helpers(code)
-    while True:  # and what those modules import in turn
-        more = set().union(*(imported_helpers(sources[m]) for m in needed if m in sources))
-        if more <= needed:
-            break
-        needed |= more
-    for name, text in sources.items():
-        assert "coursetools" not in text, f"helpers/{name}.py imports the tooling"
-    unused = set(sources) - needed - {"__init__"}
-    assert not unused, f"no chapter needs helpers/{unused}: tooling belongs in coursetools/"
+        assert not tooling.search(code), f"{path.name} uses the tooling, which Colab lacks"
+    for name, text in modules.items():
+        assert not tooling.search(text), f"helpers/{name} imports the tooling"
+    unused = set(modules) - reached
+    assert not unused, f"no chapter needs helpers/{sorted(unused)}: tooling belongs in coursetools/"
 
 
 def test_built_notebook_runs_alone_offline_and_replaces_an_older_helpers(tmp_path):
     upload = tmp_path / "content"
     upload.mkdir()
-    shutil.copy(ROOT / TARGET_DIR / FAST_CHAPTER, upload)
+    shutil.copy(REPO / TARGET_DIR / FAST_CHAPTER, upload)
     old = upload / "helpers"  # left behind by an earlier upload of an older edition
     old.mkdir()
     (old / "EDITION").write_text("000000000000\n")
@@ -153,23 +202,62 @@ def test_built_notebook_runs_alone_offline_and_replaces_an_older_helpers(tmp_pat
     assert Path(lines["helpers"]).resolve() == (upload / "helpers" / "__init__.py").resolve()
     assert Path(lines["course"]).resolve() == upload.resolve()
     assert Path(lines["program"]).resolve() == upload.resolve(), "a program finds another helpers"
-    assert (upload / "helpers" / "EDITION").read_text().strip() == edition(helpers_sources(ROOT))
-    for name, text in helpers_sources(ROOT).items():
-        assert (upload / "helpers" / name).read_text(encoding="utf-8") == text, name
+    sources = helpers_sources(FAST)
+    assert (upload / "helpers" / "EDITION").read_text().strip() == edition(sources)
+    assert files_in(upload / "helpers") == sources | {"EDITION": edition(sources) + "\n"}
     assert len(list((upload / "data" / "FashionMNIST" / "raw").glob("*-ubyte"))) == 4
     runs = list((upload / "runs" / "01_write_images").iterdir())
     assert len(runs) == 1 and list((upload / "runs").iterdir()) == [runs[0].parent]
-    regular = nbformat.read(ROOT / "notebooks" / FAST_CHAPTER, as_version=4)
+    regular = nbformat.read(FAST, as_version=4)
     shows = [printed(next(c for c in reversed(n.cells) if "summarize(RUN_DIR)" in c.source))
              for n in (nb, regular)]
     assert shows[0].splitlines()[1:] == shows[1].splitlines()[1:], "TensorBoard shows other things"
     assert sorted(p.name for p in upload.iterdir()) == [FAST_CHAPTER, "data", "helpers", "runs"]
 
 
+def run_setup_cell(folder: Path, sources: dict[str, str]) -> str:
+    """Run the setup cell of an edition carrying ``sources`` in ``folder``, in a plain Python
+    (no site-packages, so only that folder's ``helpers``); return what it printed."""
+    python = TransformerManager().transform_cell(setup_cell_source("x.ipynb", sources, []))
+    return run_python(folder, python)
+
+
+def run_python(folder: Path, python: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-S", "-c", python], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_two_chapters_in_one_folder_keep_each_others_modules(tmp_path):
+    first = {"__init__.py": "", "paths.py": "WHERE = 'here'\n"}  # like chapter 00
+    later = {**first, "plots.py": "DRAWN = 'drawn'\n",  # like chapter 04: more modules
+             "train.py": "def fit():\n    from helpers.plots import DRAWN\n    return DRAWN\n"}
+    newer = {**first, "paths.py": "WHERE = 'elsewhere'\n"}  # chapter 00 of another version
+    folder = tmp_path / "helpers"
+
+    assert f"helpers {edition(later)} ready" in run_setup_cell(tmp_path, later)
+    run_setup_cell(tmp_path, first)  # the learner opens chapter 00 too, then goes back to 04
+    assert files_in(folder) == later | {"EDITION": edition(later) + "\n"}
+    assert run_python(tmp_path, "import helpers.train; print(helpers.train.fit())") == "drawn\n"
+
+    shutil.rmtree(folder)
+    run_setup_cell(tmp_path, first)  # chapter 00 first, then 04: 04 adds its modules
+    run_setup_cell(tmp_path, later)
+    assert files_in(folder) == later | {"EDITION": edition(first) + "\n"}
+
+    run_setup_cell(tmp_path, newer)  # another version replaces the folder whole
+    assert files_in(folder) == newer | {"EDITION": edition(newer) + "\n"}
+    run_setup_cell(tmp_path, later)  # and chapter 04's own version comes back with its cell
+    assert files_in(folder) == later | {"EDITION": edition(later) + "\n"}
+    assert run_python(tmp_path, "import helpers.train; print(helpers.train.fit())") == "drawn\n"
+
+
 def test_regular_notebook_alone_stops_with_what_to_do(tmp_path):
     upload = tmp_path / "content"
     upload.mkdir()
-    shutil.copy(ROOT / "notebooks" / FAST_CHAPTER, upload)
+    shutil.copy(FAST, upload)
     nb = nbformat.read(upload / FAST_CHAPTER, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -187,7 +275,7 @@ def test_regular_notebook_alone_stops_with_what_to_do(tmp_path):
 
 def test_every_chapter_starts_with_the_same_clear_message():
     firsts = {next(c for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code").source
-              for p in NOTEBOOKS}
+              for p in chapter_paths()}
     assert len(firsts) == 1 and firsts.pop().startswith(GUARD_LINE)
 
 
@@ -195,7 +283,7 @@ def test_built_notebook_refuses_to_overwrite_a_foreign_helpers_folder(tmp_path):
     upload = tmp_path / "content"
     (upload / "helpers").mkdir(parents=True)
     (upload / "helpers" / "mine.py").write_text("x = 1\n")
-    nb = build_chapter(ROOT / "notebooks" / FAST_CHAPTER, ROOT)
+    nb = build_chapter(FAST)
     nb.cells = [c for c in nb.cells if c.get("id") == "colab-setup"]
     with pytest.raises(CellExecutionError):
         run_alone(nb, upload, tmp_path / "kernels")
@@ -221,6 +309,33 @@ def test_built_notebook_names_a_missing_package_outside_colab(small_repo, tmp_pa
 
 # --- the build itself, on a small repository of its own ---
 
+def embedded_files(setup: str) -> dict[str, str]:
+    """The ``helpers`` files a built setup cell writes, unpacked as the cell unpacks them."""
+    [packed] = re.findall(r'b85decode\("([^"]+)"\)', setup)
+    return json.loads(bz2.decompress(base64.b85decode(packed)))
+
+
+def image_pixels(data: bytes) -> tuple:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.convert("RGB").tobytes()
+
+
+def test_every_embedded_picture_is_its_screenshot_in_a_few_colours():
+    for path in chapter_paths():
+        edition = nbformat.read(REPO / TARGET_DIR / path.name, as_version=4)
+        markdown = "\n".join(c.source for c in edition.cells if c.cell_type == "markdown")
+        embedded = re.findall(r"data:image/\w+;base64,([A-Za-z0-9+/=]+)", markdown)
+        sources = re.findall(r"\]\(([^)\s]+\.png)\)", "\n".join(
+            c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"))
+        assert len(embedded) == len(sources), f"{path.name}: a picture was not embedded"
+        for data, source in zip(embedded, sources):
+            (size, got), (want_size, want) = (image_pixels(base64.b64decode(data)),
+                                              image_pixels((path.parent / source).read_bytes()))
+            assert size == want_size, f"{path.name}: {source} changed size"
+            off = sum(abs(a - b) for a, b in zip(got, want)) / len(want)
+            assert off < 3, f"{path.name}: {source} differs by {off:.1f} levels of 255 on average"
+
+
 def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("L", (2, 2)).save(buffer, "PNG")
@@ -229,9 +344,14 @@ def png_bytes() -> bytes:
 
 @pytest.fixture
 def small_repo(tmp_path) -> Path:
-    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "_runtime").mkdir(parents=True)
     (tmp_path / "helpers" / "__init__.py").write_text("")
-    (tmp_path / "helpers" / "paths.py").write_text("WHERE = 'here'\n")
+    (tmp_path / "helpers" / "paths.py").write_text(
+        "WHERE = 'here'\n\n\ndef checked():\n    from ._runtime import checks\n"
+        "    return checks.CHECKED\n")
+    (tmp_path / "helpers" / "_runtime" / "__init__.py").write_text("")
+    (tmp_path / "helpers" / "_runtime" / "checks.py").write_text("CHECKED = True\n")
+    (tmp_path / "helpers" / "unused.py").write_text("from helpers import paths\n")
     (tmp_path / "requirements.txt").write_text(
         "# --- the course itself ---\ntorch>=2.4   # why\n\n# --- the tests ---\npytest  # why\n")
     (tmp_path / "docs" / "screenshots").mkdir(parents=True)
@@ -243,7 +363,8 @@ def small_repo(tmp_path) -> Path:
         nbformat.v4.new_code_cell(GUARD_LINE + "\nimport helpers", id="c2", execution_count=1),
         nbformat.v4.new_markdown_cell("Look:\n![the grid](../docs/screenshots/01_grid.png)",
                                       id="c3"),
-        nbformat.v4.new_code_cell("%tensorboard --logdir runs", id="c4", execution_count=2,
+        nbformat.v4.new_code_cell("from helpers.paths import WHERE\n%tensorboard --logdir runs",
+                                  id="c4", execution_count=2,
                                   outputs=[nbformat.v4.new_output("stream", text="x\n")]),
     ]
     (tmp_path / "notebooks").mkdir()
@@ -256,15 +377,38 @@ def test_build_puts_helpers_first_embeds_images_and_drops_outputs(small_repo):
     assert [c.get("id") for c in nb.cells] == ["c0", "c1", "colab-setup", "c3", "c4",
                                                "colab-tensorboard"]
     setup = nb.cells[2].source
-    assert "'paths.py': \"WHERE = 'here'\\n\"," in setup and "PACKAGES = ['torch>=2.4']" in setup
+    files = embedded_files(setup)
+    assert files["paths.py"].startswith("WHERE = 'here'\n") and "PACKAGES = ['torch>=2.4']" in setup
+    assert files["_runtime/checks.py"] == "CHECKED = True\n" and "unused.py" not in files
     assert 'if missing and "google.colab" in sys.modules:\n    PIP_ARGS' in setup
     assert "Colab edition" in nb.cells[1].source and "GPU" in nb.cells[1].source
-    data = base64.b64encode(png_bytes()).decode()
-    assert nb.cells[3].source == f"Look:\n![the grid](data:image/png;base64,{data})"
+    picture = r"^Look:\n!\[the grid\]\(data:(image/\w+);base64,(\S+)\)$"
+    [(kind, data)] = re.findall(picture, nb.cells[3].source)
+    assert kind in ("image/png", "image/webp")
+    assert image_pixels(base64.b64decode(data)) == image_pixels(png_bytes())
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     assert "403" in nb.cells[5].source and "third-party cookies" in nb.cells[5].source
     assert nb.metadata.language_info == {"name": "python"}  # re-executing a chapter changes nothing
+
+
+def test_build_carries_only_the_modules_the_chapter_reaches(small_repo):
+    assert list(helpers_sources(small_repo / "notebooks" / "01_small.ipynb", small_repo)) == [
+        "__init__.py", "_runtime/__init__.py", "_runtime/checks.py", "paths.py"]
+
+
+def test_build_names_a_module_that_is_imported_but_missing(small_repo):
+    chapter = small_repo / "notebooks" / "01_small.ipynb"
+    (small_repo / "helpers" / "paths.py").write_text("def f():\n    from ._runtime.gone import y\n")
+    with pytest.raises(ValueError, match=r"^helpers\.paths imports helpers\._runtime\.gone, "
+                                         r"but helpers/_runtime/gone\.py does not exist\.$"):
+        build_chapter(chapter, small_repo)
+    nb = nbformat.read(chapter, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("from helpers.gone import x"))
+    nbformat.write(nb, chapter)
+    with pytest.raises(ValueError, match=r"^notebooks/01_small\.ipynb imports helpers\.gone, "
+                                         r"but helpers/gone\.py does not exist\.$"):
+        build_chapter(chapter, small_repo)
 
 
 def test_build_names_a_missing_image(small_repo):
