@@ -2,10 +2,10 @@
 show for them, read with TensorBoard's own event reader.
 
 >>> print(summarize(RUN_DIR))  # doctest: +SKIP
-dashboard  run  tag        what TensorBoard shows
----------  ---  ---------  ----------------------
-(run)      .               1 event file
-Scalars    .    loss/train 1 point, step 1
+dashboard  run  tag         what TensorBoard shows
+---------  ---  ----------  ----------------------
+(run)      .                1 event file
+Scalars    .    loss/train  1 point, step 1
 """
 
 from __future__ import annotations
