@@ -448,7 +448,7 @@ def scalar_chart(frame, tag: str):
     dashboard), as a locator.
 
     Example:
-        >>> scalar_chart(frame, "training loss").is_visible()  # doctest: +SKIP
+        >>> scalar_chart(frame, "loss/train").is_visible()  # doctest: +SKIP
         True
     """
     cards = frame.locator("scalar-card, tf-scalar-card").filter(has_text=tag)

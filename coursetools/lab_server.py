@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-from helpers._runtime.servers import HOST, end_processes, free_port
+from helpers._runtime.servers import HOST, free_port
 
 
 @dataclass
@@ -207,13 +207,3 @@ def describe(processes: list[psutil.Process]) -> str:
         except psutil.Error:
             lines.append(f"{process.pid}: (gone)")
     return "\n".join(lines) or "(none)"
-
-
-def kill(processes: list[psutil.Process], timeout: float = 10.0) -> None:
-    """Terminate ``processes``, then kill what is left, and wait for them (see
-    `helpers._runtime.servers.end_processes`).
-
-    Example:
-        >>> kill([])
-    """
-    end_processes(processes, timeout)

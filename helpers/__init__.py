@@ -17,5 +17,7 @@ Public modules (the chapters, the solutions and you may import them):
 
 `helpers._runtime` holds what no learner needs to open to follow a chapter: the input
 checks and their messages, TensorBoard's processes, the data files, checksums, CPU sharing
-and the exercise checks. Only the public modules import it (tests/test_boundaries.py).
+the exercise checks and reading runs back. Only the public modules import it; the tooling,
+the tests and the benchmark may import its torch-free `servers` and `datafiles`
+(tests/test_boundaries.py).
 """

@@ -1,5 +1,6 @@
 """Reading runs back: the numbers a chapter logged, and what each TensorBoard dashboard will
-show for them, read with TensorBoard's own event reader.
+show for them, read with TensorBoard's own event reader. The reader itself is in
+`helpers._runtime.runs`, which the exercise checks use too.
 
 >>> print(summarize(RUN_DIR))  # doctest: +SKIP
 dashboard  run  tag         what TensorBoard shows

@@ -1,4 +1,4 @@
-"""Comparing runs: the checks behind chapter 06's sweep, and numbers other chapters share.
+"""Comparing runs: the checks behind chapter 06's sweep, and its loss and accuracy on test data.
 
 The sweep itself (its `SummaryWriter`, scalars, histograms, notes and HParams) is code in
 chapter 06; this module only holds what would distract there.

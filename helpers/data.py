@@ -77,9 +77,6 @@ TUTORIAL = "tutorial"
 """Stands for the tutorial's transform, `make_transform` (``ToTensor`` + ``Normalize``)."""
 
 
-DATASETS = ("fashion-mnist", "cifar10")
-
-
 class _PerDataset(dict):
     """A dict by dataset name that names the choices when asked for another one."""
 
@@ -144,7 +141,7 @@ def load_tensors(
     ((10000, 1, 28, 28), 'Ankle Boot')
     """
     if name != "fashion-mnist":
-        dataset, classes = load_dataset(name, train=train, root=root)
+        dataset, classes = load_dataset(name, train=train, root=root, download=download)
         return to_tensors(dataset), classes
     check_split(train, root)
     raw = raw_dir(ensure_fashion_mnist(root, download=download))

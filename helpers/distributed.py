@@ -2,8 +2,8 @@
 
 The script itself (``train_ddp.py``, written by the chapter) sets up the process group,
 wraps the model in `DistributedDataParallel`, all-reduces the numbers and lets rank 0 log
-them. This module holds what would distract there: a free port and the environment for a
-job on this machine only, the script's options, each process's device, the data, equal
+them. This module holds what would distract there: the environment for a job on this
+machine only, the script's options, each process's device, the data, equal
 slices, and one clear line instead of a traceback (or a hang) when a job is started wrongly.
 
 >>> loopback_env()["OMP_NUM_THREADS"]

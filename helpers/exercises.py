@@ -21,7 +21,7 @@ def exercise_status(chapter: str) -> list[tuple[str, str | None]]:
     (None while no run does).
 
     >>> exercise_status("00_setup")  # doctest: +SKIP
-    [('setup/cube with step³ at 10 steps', None), ...]
+    [('setup/cube with step³ at 10 steps, in a run of its own', None), ...]
     """
     return [(what, None if isinstance(found, NotYet) else found)
             for what, found in findings(chapter)]

@@ -1,4 +1,4 @@
-"""Training with TensorBoard logging, test-set probabilities and PR curves.
+"""Chapter 04's training loop as `fit`, evaluation, and saved weights.
 
 Example:
     >>> import torch
@@ -25,10 +25,9 @@ from tqdm import tqdm
 from helpers._runtime.checks import (
     WeightsError,
     check_batches,
-    check_class_count,
     check_file_name,
+    check_first_batch,
     check_fit_settings,
-    check_labels,
     check_probs_and_labels,
     check_rows_per_label,
     check_save_target,
@@ -158,9 +157,7 @@ def fit(
         for images, labels in batches:
             images, labels = images.to(device), labels.to(device)  # no copy when already there
             if step == 0:  # before training, not at a figure or mid-epoch
-                check_labels(net, images, labels)
-                if writer is not None:
-                    check_class_count(net, classes)
+                check_first_batch(net, images, labels, classes if writer is not None else None)
             optimizer.zero_grad()
             outputs = net(images)
             loss = F.cross_entropy(outputs, labels)
@@ -185,9 +182,6 @@ def fit(
                         writer.add_figure("predictions vs. actuals", figure, global_step=step)
                     writer.flush()
                 running_loss, running_correct, running_seen = 0.0, 0, 0
-        if step == 0:
-            raise ValueError("The loader gave no batches to train on (is the dataset empty, or "
-                             "did a filter keep nothing?): check len(train_loader).")
 
         if test_data is not None:
             result.test_accuracy.append(evaluate(net, test_data))

@@ -23,7 +23,8 @@ from coursetools.lab_page import (
     wait_for_run_all,
     watch_prompts,
 )
-from coursetools.lab_server import course_processes, kill, start_lab, stop_lab
+from coursetools.lab_server import course_processes, start_lab, stop_lab
+from helpers._runtime.servers import end_processes
 
 pytestmark = [pytest.mark.browser, pytest.mark.learner_path]
 
@@ -54,7 +55,7 @@ def hosted(tmp_path, browser):
     finally:
         context.close()
         stop_lab(lab)
-        kill(course_processes(course))
+        end_processes(course_processes(course))
 
 
 def test_the_frame_reaches_tensorboard_through_the_jupyter_server(hosted, tmp_path):

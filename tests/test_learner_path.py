@@ -49,12 +49,12 @@ from coursetools.lab_server import (
     Lab,
     course_processes,
     describe,
-    kill,
     start_lab,
     stop_lab,
     tensorboard_processes,
 )
 from coursetools.tensorboard_responses import scalar_points, scalar_series
+from helpers._runtime.servers import end_processes
 
 pytestmark = [pytest.mark.browser, pytest.mark.learner_path]
 
@@ -96,7 +96,7 @@ def lab(scratch):
         yield server
     finally:
         stop_lab(server)
-        kill(course_processes(course, folder))
+        end_processes(course_processes(course, folder))
 
 
 @dataclass
@@ -497,7 +497,7 @@ def test_stopping_jupyterlab_leaves_no_tensorboard(learner, lab):
         time.sleep(0.5)
     left = tensorboard_processes(learner.course)
     shot = learner.screenshot("learner-path-after-jupyterlab-stopped") if left else None
-    kill(left)
+    end_processes(left)
     assert not left, (
         f"JupyterLab stopped (exit code {code}), but {len(left)} of the course's "
         f"{len(running)} TensorBoard process(es) kept running:\n{describe(left)}\n"

@@ -53,7 +53,7 @@ def fixed_threads(monkeypatch):
     monkeypatch.setattr(threads, "adjust_threads", torch.get_num_threads)
 
 
-def chapter_names(data: dict, run_dir: Path) -> dict:
+def chapter_namespace(data: dict, run_dir: Path) -> dict:
     """What the chapter's cells before the loop define, on small data: its settings cell
     with two epochs of 8 batches, a point every 2 steps and a figure every 4."""
     epochs, batch_size, max_learning_rate = 2, 64, 0.01
@@ -74,14 +74,14 @@ def chapter_names(data: dict, run_dir: Path) -> dict:
 
 def run_cell(source: str, data: dict, run_dir: Path) -> Weights:
     """Run ``source`` as the chapter's training cell; the model's weights after it."""
-    names = chapter_names(data, run_dir)
+    names = chapter_namespace(data, run_dir)
     exec(compile(source, str(CHAPTER), "exec"), names)
     return names["net"].state_dict()
 
 
 def run_fit(data: dict, run_dir: Path) -> Weights:
     """`fit` on the same names, its defaults otherwise; the model's weights after it."""
-    names = chapter_names(data, run_dir)
+    names = chapter_namespace(data, run_dir)
     with names["writer"] as writer:
         fit(names["net"], names["train_loader"], names["optimizer"], epochs=names["EPOCHS"],
             writer=writer, log_every=names["LOG_EVERY"], figure_every=names["FIGURE_EVERY"],

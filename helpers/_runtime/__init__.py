@@ -7,6 +7,6 @@
 - `grading`, `diagnosis`: the exercise checks and chapter 08's answer key.
 - `checksums`: event-file checksums in C; `threads`: sharing a busy CPU.
 
-Only the public `helpers` modules import these; the tooling (``coursetools``) imports only
-the torch-free `servers` and `datafiles` (and `helpers.paths`).
+Only the public `helpers` modules import these; the tooling (``coursetools``), the tests and
+the benchmark may import the torch-free `servers` and `datafiles` (tests/test_boundaries.py).
 """

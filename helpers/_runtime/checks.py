@@ -336,8 +336,21 @@ def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classe
         )
 
 
-def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> None:
-    """Raise a clear `ValueError` unless ``labels`` are whole class numbers the model can output."""
+def check_first_batch(net: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                      classes: Sequence[str] | None = None) -> None:
+    """Raise a clear `ValueError` unless the model takes the first batch of ``images``, its
+    ``labels`` are whole class numbers it can output, and (for figures) ``classes`` names
+    each of its outputs."""
+    outputs = check_labels(net, images, labels)
+    if classes is not None and len(classes) != outputs:
+        raise ValueError(f"The model has {outputs} outputs but {len(classes)} class names were "
+                         "given: pass one name per output, e.g. the `classes` that load_dataset "
+                         "returns with the images.")
+
+
+def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> int:
+    """The model's number of outputs, if ``labels`` are whole class numbers it can output;
+    else a clear `ValueError`."""
     if labels.dtype.is_floating_point or labels.dtype == torch.bool or labels.dim() != 1:
         raise ValueError(f"Labels must be one whole class number per image (a 1-D long tensor), "
                          f"got {labels.dtype} of shape {tuple(labels.shape)}: use labels.long(), "
@@ -351,6 +364,7 @@ def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> 
         raise ValueError(f"Labels must be class numbers 0..{outputs - 1} (the model has {outputs} "
                          f"outputs), got {int(labels.min())}..{int(labels.max())}. Count classes "
                          "from 0.")
+    return outputs
 
 
 class WeightsError(ValueError):
@@ -362,8 +376,8 @@ def check_batches(batches, who: str, fix: str = "make_loader(dataset, batch_size
     ``(images, labels)``), not one pair or a dataset."""
     if isinstance(batches, tuple) and len(batches) == 2 and isinstance(batches[0], torch.Tensor):
         raise TypeError(f"{who} takes batches (a loader, or a list of (images, labels)), not one "
-                        "(images, labels) pair: wrap it as make_loader((images, labels)), or use "
-                        "evaluate(net, (images, labels)).")
+                        "(images, labels) pair: wrap it as make_loader((images, labels))"
+                        + (", or use evaluate(net, (images, labels))." if who == "predict_probs" else "."))
     if isinstance(batches, Dataset) and not isinstance(batches, torch.utils.data.DataLoader):
         raise TypeError(f"{who} takes batches, not a dataset: wrap it as {fix}, or "
                         "make_loader(to_tensors(dataset), ...) for speed.")
@@ -589,8 +603,8 @@ def check_split(train, root=None) -> None:
     """Raise a clear error unless ``train`` is True (the training images) or False (the
     test images), and ``root`` is not a file."""
     if not isinstance(train, bool):
-        raise TypeError(f"train must be True (60,000 training images) or False (10,000 test "
-                        f"images), got {train!r}.")
+        raise TypeError(f"train must be True (the training images) or False (the test images), "
+                        f"got {train!r}.")
     if root is not None and Path(root).is_file():
         raise NotADirectoryError(f"root {root} is a file: pass the folder the data goes in.")
 
@@ -653,3 +667,6 @@ def check_fit_settings(net: nn.Module, train_loader, optimizer, epochs, log_ever
                              "epochs * len(loader), or steps_per_epoch=len(loader).")
     if writer is not None and classes is None:
         raise ValueError("Pass classes=... so the predictions figures can name the classes.")
+    if hasattr(train_loader, "__len__") and len(train_loader) == 0:
+        raise ValueError("The loader gave no batches to train on (is the dataset empty, or "
+                         "did a filter keep nothing?): check len(train_loader).")

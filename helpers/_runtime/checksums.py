@@ -2,7 +2,7 @@
 
 Every record in an event file carries a CRC-32C checksum. Without TensorFlow, TensorBoard
 computes it in pure Python, a few MB per second: most of the time it takes to read a run
-back (`helpers.board.load_run`) and part of writing one. The `crc32c` package computes the
+back (`helpers._runtime.runs`) and part of writing one. The `crc32c` package computes the
 same checksum in C. `use_fast_checksums` makes TensorBoard's own reader and writer use it;
 the bytes on disk, and what TensorBoard shows, stay the same.
 

@@ -1,6 +1,6 @@
 """Ports, processes and TensorBoard's records of its servers: what the helpers and the
-tooling both need, with no torch (``coursetools`` imports this module and nothing else of
-``helpers``).
+tooling both need, with no torch: ``coursetools`` may import it (and `datafiles` and
+`helpers.paths`), and nothing else of ``helpers``.
 
 >>> tensorboard_answers(free_port())  # nothing listens on a free port
 False
@@ -164,7 +164,7 @@ def wait_until_listed(port: int, logdir: str | Path, timeout: float = 20.0) -> b
 
 def this_kernels_tensorboards() -> list:
     """TensorBoard's records (``TensorBoardInfo``) of the servers this process started,
-    with ``%tensorboard`` or `show_tensorboard`; never a terminal's or another user's.
+    with ``%tensorboard``; never a terminal's or another user's.
 
     >>> this_kernels_tensorboards()
     []"""
