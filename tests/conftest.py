@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.register_assert_rewrite("plugins")  # before the imports below, as for pytest_plugins
-
-from plugins.changed_chapters import changed_chapters_note  # noqa: E402, F401 - tests import it here
-from plugins.data_files import idx_bytes  # noqa: E402, F401 - tests import it here
+pytest.register_assert_rewrite("plugins")  # before pytest imports them as plugins
 
 pytest_plugins = [
     "plugins.scratch_course",

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 import torch
-from conftest import idx_bytes
+from plugins.data_files import idx_bytes
 from torchvision.datasets import FakeData
 
 from helpers import data

@@ -72,7 +72,7 @@ def test_the_tests_work_in_a_scratch_course_not_the_learners():
 def test_a_changed_chapter_is_named_with_how_to_keep_and_restore_it(tmp_path):
     import subprocess
 
-    from conftest import changed_chapters_note
+    from plugins.changed_chapters import changed_chapters_note
 
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
     (tmp_path / "notebooks").mkdir()

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import pytest
 
+from coursetools.chapters import newest_run
 from coursetools.course import REPO, chapter_paths, copy_course
 from coursetools.lab_page import (
     code_index,
@@ -163,15 +164,6 @@ def learner(lab, browser, tmp_path_factory):
 
 
 # --- what the learner sees after Run All ----------------------------------------------------
-
-
-def newest_run(course: Path, chapter: str) -> Path | None:
-    """The chapter's newest run: ``runs/<chapter>/<stamp>/`` (or ``runs/<chapter>-<stamp>/``)."""
-    runs = course / "runs"
-    folder = runs / chapter
-    candidates = ([p for p in folder.iterdir() if p.is_dir()] if folder.is_dir()
-                  else [p for p in runs.glob(f"{chapter}-*") if p.is_dir()])
-    return max(candidates, key=lambda p: p.name, default=None)
 
 
 def run_names(run: Path, logdir: str) -> list[str]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 import struct
 from pathlib import Path
 
 import pytest
 
 from helpers._runtime.datafiles import DEBIAN_COPY, LOCAL_COPY_ENV, RAW_FILES
+from helpers._runtime.servers import free_port
 
 
 def idx_bytes(name: str, count: int | None = None) -> bytes:
@@ -43,9 +43,7 @@ def offline(monkeypatch):
     """torchvision's download points at a local port where nothing listens: a real refusal."""
     from torchvision import datasets
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     monkeypatch.setattr(datasets.FashionMNIST, "mirrors", [f"http://127.0.0.1:{port}/"])
     monkeypatch.setattr(datasets.CIFAR10, "url", f"http://127.0.0.1:{port}/cifar-10-python.tar.gz")
 

@@ -11,10 +11,10 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-import psutil
 import pytest
 
 from coursetools.course import course_dir_set_to, link_data
+from coursetools.lab_server import course_processes
 from helpers._runtime.servers import end_processes
 
 SCRATCH = pytest.StashKey[tuple[Path, ExitStack]]()
@@ -32,8 +32,6 @@ def pytest_unconfigure(config):
     """Stop what the session's kernels left running there (nbval kills its kernels, so their
     TensorBoards never hear of it), and remove the scratch course."""
     scratch, stack = config.stash[SCRATCH]
-    processes = [p for p in psutil.process_iter(["cmdline"])
-                 if any(str(scratch) in arg for arg in p.info["cmdline"] or [])]
-    end_processes(processes)
+    end_processes(course_processes(scratch))
     shutil.rmtree(scratch, ignore_errors=True)
     stack.close()  # $COURSE_DIR as it was before the session
