@@ -268,12 +268,11 @@ def output_count(net: nn.Module, images: torch.Tensor) -> int:
         net.train(was_training)
 
 
-def check_class_count(net: nn.Module, classes: Sequence[str]) -> None:
-    """Raise a clear `ValueError` unless there is one class name per output of ``net``'s
-    last layer (so a figure names whatever the model predicts, and no name is left over)."""
-    last = [m.out_features for m in net.modules() if isinstance(getattr(m, "out_features", None), int)]
-    if last and len(classes) != last[-1]:  # only a model whose last layer says it
-        raise ValueError(f"The model has {last[-1]} outputs but {len(classes)} class names were "
+def check_class_count(outputs: int | None, classes: Sequence[str]) -> None:
+    """Raise a clear `ValueError` unless there is one class name per output of the model (so a
+    figure names whatever the model predicts, and no name is left over); ``None``: unknown."""
+    if outputs is not None and len(classes) != outputs:
+        raise ValueError(f"The model has {outputs} outputs but {len(classes)} class names were "
                          "given: pass one name per output, e.g. the `classes` that load_dataset "
                          "returns with the images.")
 
@@ -299,7 +298,8 @@ def check_figure_inputs(net: nn.Module, images: torch.Tensor, labels, classes: S
     check_class_names(classes, images.shape[1])
     if not isinstance(max_cols, int) or isinstance(max_cols, bool) or max_cols < 1:
         raise ValueError(f"max_cols must be a whole number >= 1, got {max_cols!r}")
-    check_class_count(net, classes)
+    last = [m.out_features for m in net.modules() if isinstance(getattr(m, "out_features", None), int)]
+    check_class_count(last[-1] if last else None, classes)  # the last layer's, without running it
 
 
 def check_probs_and_labels(probs: torch.Tensor, labels: torch.Tensor, num_classes: int) -> None:
@@ -342,10 +342,8 @@ def check_first_batch(net: nn.Module, images: torch.Tensor, labels: torch.Tensor
     ``labels`` are whole class numbers it can output, and (for figures) ``classes`` names
     each of its outputs."""
     outputs = check_labels(net, images, labels)
-    if classes is not None and len(classes) != outputs:
-        raise ValueError(f"The model has {outputs} outputs but {len(classes)} class names were "
-                         "given: pass one name per output, e.g. the `classes` that load_dataset "
-                         "returns with the images.")
+    if classes is not None:
+        check_class_count(outputs, classes)
 
 
 def check_labels(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> int:
