@@ -14,10 +14,11 @@ Public modules (the chapters, the solutions and you may import them):
 - `helpers.embedding`, `helpers.compare`, `helpers.distributed`, `helpers.debugging`:
   what chapters 03, 06, 07 and 08 need beside their own code.
 - `helpers.exercises`: the exercise report at the end of every chapter.
+- `helpers.language`: `use_language`, which the Korean and Chinese editions call first.
 
 `helpers._runtime` holds what no learner needs to open to follow a chapter: the input
 checks and their messages, TensorBoard's processes, the data files, checksums, CPU sharing
 the exercise checks and reading runs back. Only the public modules import it; the tooling,
-the tests and the benchmark may import its torch-free `servers` and `datafiles`
+the tests and the benchmark may import its torch-free `servers`, `datafiles` and `language`
 (tests/test_boundaries.py).
 """

@@ -21,6 +21,7 @@ from torch import nn
 
 from helpers._runtime.checks import check_answers
 from helpers._runtime.diagnosis import FAULTS, diagnose, mystery_faults
+from helpers._runtime.language import _
 from helpers._runtime.runs import format_table, load_run, run_folder
 from helpers.data import Data
 
@@ -83,23 +84,25 @@ def report_diagnoses(logdir: str | Path, answers: dict[str, str], seed: int = 0)
     right = 0
     for name, answer in answers.items():
         if name not in truth or not (folder / name).is_dir():
-            print(f"{name}: there is no such run in {logdir}; the runs are "
-                  f"{sorted(p.name for p in folder.iterdir())}.")
+            print(_("{name}: there is no such run in {logdir}; the runs are {runs}.").format(
+                name=name, logdir=logdir, runs=sorted(p.name for p in folder.iterdir())))
             continue
         fault = truth[name]
         if answer in ("", "?", None):
-            print(f"{name}: not answered yet.")
+            print(_("{name}: not answered yet.").format(name=name))
         elif answer not in FAULTS:
-            print(f"{name}: {answer!r} is not one of the faults {list(FAULTS)}.")
+            print(_("{name}: {answer!r} is not one of the faults {faults}.").format(
+                name=name, answer=answer, faults=list(FAULTS)))
         elif answer == fault:
             right += 1
             seen, why = diagnose(folder / name)
             evidence = why + " " if seen == fault else ""  # the numbers, where they agree
-            print(f"{name}: right, {fault}: {evidence}Where: {FAULTS[fault]}")
+            print(_("{name}: right, {fault}: {evidence}Where: {where}").format(
+                name=name, fault=fault, evidence=evidence, where=_(FAULTS[fault])))
         elif answer == "healthy":
-            print(f"{name}: not healthy: something in this run is broken. Compare it with the "
-                  "others: Scalars first, then Histograms and Images.")
+            print(_("{name}: not healthy: something in this run is broken. Compare it with the "
+                    "others: Scalars first, then Histograms and Images.").format(name=name))
         else:
-            print(f"{name}: not {answer}: {FAULTS[answer].split(':')[0]} does not show that for "
-                  "this run. Look again.")
-    print(f"{right} of {len(answers)} right.")
+            print(_("{name}: not {answer}: {dashboard} does not show that for this run. Look "
+                    "again.").format(name=name, answer=answer, dashboard=FAULTS[answer].split(":")[0]))
+    print(_("{right} of {answers} right.").format(right=right, answers=len(answers)))

@@ -13,6 +13,7 @@ exercise 2: not yet. There is no run in runs/00_setup/ yet: write your runs ther
 from __future__ import annotations
 
 from helpers._runtime.grading import NotYet, findings
+from helpers._runtime.language import _
 from helpers._runtime.runs import find_runs, runs_root
 
 
@@ -40,9 +41,12 @@ def report_exercises(chapter: str) -> None:
     where = f"runs/{chapter}/"
     for number, (what, evidence) in enumerate(findings(chapter), start=1):
         if evidence and not isinstance(evidence, NotYet):
-            print(f"exercise {number}: done. {evidence}")
+            print(_("exercise {number}: done. {evidence}").format(number=number, evidence=evidence))
         elif count == 0:
-            print(f"exercise {number}: not yet. There is no run in {where} yet: write your runs there.")
+            print(_("exercise {number}: not yet. There is no run in {where} yet: write your runs "
+                    "there.").format(number=number, where=where))
         else:
-            found = f" Closest: {evidence}." if evidence else ""
-            print(f"exercise {number}: not yet. None of the {count} run(s) in {where} has {what}.{found}")
+            closest = _(" Closest: {evidence}.").format(evidence=evidence) if evidence else ""
+            print(_("exercise {number}: not yet. None of the {count} run(s) in {where} has "
+                    "{what}.{closest}").format(number=number, count=count, where=where, what=_(what),
+                                               closest=closest))

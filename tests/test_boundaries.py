@@ -21,7 +21,8 @@ from coursetools.course import REPO, chapter_paths
 
 pytestmark = pytest.mark.unit
 
-TORCH_FREE = ("helpers.paths", "helpers._runtime.servers", "helpers._runtime.datafiles")
+TORCH_FREE = ("helpers.paths", "helpers._runtime.servers", "helpers._runtime.datafiles",
+              "helpers._runtime.language")
 """The only helpers modules the tooling may import: none of them loads torch."""
 PACKAGES = {"helpers", "helpers._runtime"}  # loaded on the way to a module of theirs
 TOOLING = sorted(REPO.glob("coursetools/*.py"))

@@ -11,8 +11,10 @@ pytestmark = pytest.mark.unit
 
 PUBLIC_BUDGET = 1_600
 """The public modules (``helpers/*.py``), the ones a learner opens from a chapter."""
-PACKAGE_BUDGET = 3_584
-"""The whole package, ``helpers/_runtime/`` included: its size before it was split by reader."""
+PACKAGE_BUDGET = 3_584 + 76
+"""The whole package, ``helpers/_runtime/`` included: its size before it was split by reader,
+plus what printing the checks in the editions' languages takes (``language.py``,
+``_runtime/language.py``, and each message written as ``_("...").format(...)``)."""
 
 
 def lines(paths) -> dict[str, int]:

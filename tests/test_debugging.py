@@ -95,3 +95,25 @@ def test_a_bad_fault_or_answer_container_is_refused(tmp_path):
     assert not (tmp_path / "r").exists()  # refused before a writer made the folder
     with pytest.raises(TypeError, match="as a dict"):
         report_diagnoses(tmp_path, ["divergence"])
+
+
+@pytest.mark.parametrize("language, right, unanswered, score", [
+    ("ko", "정답", "아직 답하지 않았습니다.", "3개 중 1개 정답."),
+    ("zh", "正确", "还没有回答。", "共 3 个，答对 1 个。")])
+def test_an_edition_hears_the_check_in_its_language(runs, capsys, language, right, unanswered, score):
+    from helpers.language import use_language
+
+    folder, truth = runs
+    names = sorted(truth)
+    wrong = next(f for f in FAULTS if f not in (truth[names[1]], "healthy"))
+    use_language(language)
+    try:
+        report_diagnoses(folder, {names[0]: truth[names[0]], names[1]: wrong, names[2]: "?"})
+    finally:
+        use_language("en")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(names[0]) and f"{right}" in lines[0]
+    assert truth[names[0]] in lines[0]  # the fault's name stays as the learner types it
+    assert truth[names[1]] not in lines[1] and wrong in lines[1]  # a hint, never the answer
+    assert lines[2].startswith(names[2]) and lines[2].endswith(unanswered) and lines[3] == score
+    assert not any(word in " ".join(lines) for word in ("right", "Look again", "not answered"))

@@ -6,7 +6,9 @@
 - `runs`: reading runs back with TensorBoard's own reader.
 - `grading`, `diagnosis`: the exercise checks and chapter 08's answer key.
 - `checksums`: event-file checksums in C; `threads`: sharing a busy CPU.
+- `language`: the editions' language of the checks' messages (gettext); no torch.
 
 Only the public `helpers` modules import these; the tooling (``coursetools``), the tests and
-the benchmark may import the torch-free `servers` and `datafiles` (tests/test_boundaries.py).
+the benchmark may import the torch-free `servers`, `datafiles` and `language`
+(tests/test_boundaries.py).
 """

@@ -11,22 +11,23 @@ import math
 import random
 from pathlib import Path
 
+from helpers._runtime.language import N_, _
 from helpers._runtime.runs import load_run, run_folder
 
 FAULTS: dict[str, str] = {
-    "divergence": "Scalars: loss/train shoots up to huge values or turns NaN (triangles "
-                  "along the top of the chart).",
-    "unnormalised inputs": "Histograms: inputs spread over 0..255 instead of -1..1; Images: "
-                           "flat black silhouettes, no grey levels.",
-    "dead layer": "Histograms: activations/fc1 are all exactly 0, and so are the gradients of "
-                  "conv1 and fc1; Scalars: loss/train flat near ln 10 = 2.30.",
-    "overfitting": "Scalars: loss/train falls while loss/test rises; accuracy/train far above "
-                   "accuracy/test.",
-    "label bug": "Images: the labels do not match the pictures; Scalars: loss/train stays "
-                 "near 2.30 and accuracy/test near chance (10 %).",
-    "healthy": "nothing: loss/train and loss/test fall together.",
+    "divergence": N_("Scalars: loss/train shoots up to huge values or turns NaN (triangles "
+                     "along the top of the chart)."),
+    "unnormalised inputs": N_("Histograms: inputs spread over 0..255 instead of -1..1; Images: "
+                              "flat black silhouettes, no grey levels."),
+    "dead layer": N_("Histograms: activations/fc1 are all exactly 0, and so are the gradients of "
+                     "conv1 and fc1; Scalars: loss/train flat near ln 10 = 2.30."),
+    "overfitting": N_("Scalars: loss/train falls while loss/test rises; accuracy/train far above "
+                      "accuracy/test."),
+    "label bug": N_("Images: the labels do not match the pictures; Scalars: loss/train stays "
+                    "near 2.30 and accuracy/test near chance (10 %)."),
+    "healthy": N_("nothing: loss/train and loss/test fall together."),
 }
-"""Each fault a run can have, with where TensorBoard shows it."""
+"""Each fault a run can have, with where TensorBoard shows it (in English: `_` translates)."""
 
 
 def mystery_faults(seed: int = 0) -> list[str]:
@@ -78,26 +79,28 @@ def diagnose(run_dir: str | Path) -> tuple[str, str]:
     """The run's fault (one of `FAULTS`) and the numbers, from its event files, that show it."""
     e = evidence(run_dir)
     if e["steps until not finite"]:
-        return "divergence", (f"loss/train was {e['first train loss']:.2f} at first and turned NaN "
-                              f"at step {e['steps until not finite']}: the weights blew up.")
+        return "divergence", _("loss/train was {first:.2f} at first and turned NaN at step {step}: "
+                               "the weights blew up.").format(first=e["first train loss"],
+                                                              step=e["steps until not finite"])
     if e["largest train loss"] > 10 * e["first train loss"]:
-        return "divergence", (f"loss/train shot up from {e['first train loss']:.2f} to "
-                              f"{e['largest train loss']:.3g}.")
+        return "divergence", _("loss/train shot up from {first:.2f} to {largest:.3g}.").format(
+            first=e["first train loss"], largest=e["largest train loss"])
     if e["largest input"] > 2:
-        return "unnormalised inputs", (f"the inputs histogram reaches {e['largest input']:.0f}, "
-                                       "where normalised pixels stay within -1..1.")
+        return "unnormalised inputs", _("the inputs histogram reaches {largest:.0f}, where normalised "
+                                        "pixels stay within -1..1.").format(largest=e["largest input"])
     if e["largest fc1 activation"] == 0 and e["largest conv1 gradient"] == 0:
-        return "dead layer", (f"every fc1 activation is 0, conv1's gradients are 0, and "
-                              f"loss/train stays at {e['last train loss']:.2f}.")
+        return "dead layer", _("every fc1 activation is 0, conv1's gradients are 0, and loss/train "
+                               "stays at {last:.2f}.").format(last=e["last train loss"])
     if e["last train loss"] > 1.9 and e["last test accuracy"] < 0.3:
-        return "label bug", (f"loss/train stays at {e['last train loss']:.2f} (ln 10 = 2.30 is "
-                             f"guessing) and accuracy/test at {e['last test accuracy']:.1%}, "
-                             "though the layers are alive.")
+        return "label bug", _("loss/train stays at {last:.2f} (ln 10 = 2.30 is guessing) and "
+                              "accuracy/test at {accuracy:.1%}, though the layers are alive.").format(
+            last=e["last train loss"], accuracy=e["last test accuracy"])
     if e["last test loss"] > 1.5 * e["lowest test loss"] and e["last train loss"] < 0.5 * e["last test loss"]:
-        return "overfitting", (f"loss/train fell to {e['last train loss']:.2f} while loss/test rose "
-                               f"from {e['lowest test loss']:.2f} to {e['last test loss']:.2f} "
-                               f"(accuracy/train {e['last train accuracy']:.1%}, accuracy/test "
-                               f"{e['last test accuracy']:.1%}).")
-    return "healthy", (f"loss/train fell to {e['last train loss']:.2f} and loss/test to "
-                       f"{e['last test loss']:.2f} together; accuracy/test "
-                       f"{e['last test accuracy']:.1%}.")
+        return "overfitting", _("loss/train fell to {train:.2f} while loss/test rose from {lowest:.2f} "
+                                "to {test:.2f} (accuracy/train {train_accuracy:.1%}, accuracy/test "
+                                "{accuracy:.1%}).").format(
+            train=e["last train loss"], lowest=e["lowest test loss"], test=e["last test loss"],
+            train_accuracy=e["last train accuracy"], accuracy=e["last test accuracy"])
+    return "healthy", _("loss/train fell to {train:.2f} and loss/test to {test:.2f} together; "
+                        "accuracy/test {accuracy:.1%}.").format(
+        train=e["last train loss"], test=e["last test loss"], accuracy=e["last test accuracy"])

@@ -17,6 +17,7 @@ from tensorboard.util import tensor_util
 
 from helpers._runtime.datafiles import CIFAR10_CLASSES, CLASSES
 from helpers._runtime.diagnosis import diagnose, mystery_faults
+from helpers._runtime.language import N_, _
 from helpers._runtime.runs import event_files, find_runs, load_run, plugin_tags, projector_config, runs_root
 
 
@@ -39,7 +40,7 @@ def _in_one_run(found: Callable[[Path, object], str | None]) -> Check:
         for path, acc in runs:
             evidence = found(path, acc)
             if isinstance(evidence, NotYet):
-                hint = hint or NotYet(f"{_rel(path)} {evidence}")
+                hint = hint or NotYet(_("{run} {finding}").format(run=_rel(path), finding=evidence))
             elif evidence:
                 return f"{_rel(path)}: {evidence}"
         return hint
@@ -59,16 +60,17 @@ def _cube(_path, acc) -> str | None:
     if "setup/cube" not in acc.Tags()["scalars"]:
         return None
     if "setup/square" in acc.Tags()["scalars"]:
-        return NotYet("has setup/cube, but in the chapter's own run, next to setup/square")
+        return NotYet(_("has setup/cube, but in the chapter's own run, next to setup/square"))
     events = acc.Scalars("setup/cube")
     if len({e.step for e in events}) < 10 or any(abs(e.value - e.step ** 3) > 1e-3 for e in events):
-        return NotYet(f"has setup/cube at steps {sorted({e.step for e in events})}, not step³ at 0..9")
-    return "setup/cube = step³"
+        return NotYet(_("has setup/cube at steps {steps}, not step³ at 0..9").format(
+            steps=sorted({e.step for e in events})))
+    return _("setup/cube = step³")
 
 
 def _two_event_files(path, _acc) -> str | None:
     files = len(event_files(path))
-    return f"{files} event files in one folder" if files > 1 else None
+    return _("{files} event files in one folder").format(files=files) if files > 1 else None
 
 
 def _grid_layout(image) -> tuple[int, int, int] | None:
@@ -97,9 +99,10 @@ def _sixteen_by_eight(_path, acc) -> str | None:
         for event in acc.Images(tag):
             layout = _grid_layout(event)
             if layout == (16, 2, 8):
-                return f"{tag}: 16 images, 8 per row"
+                return _("{tag}: 16 images, 8 per row").format(tag=tag)
             if layout is not None:
-                hint = hint or NotYet(f"has {tag}: {layout[0]} image(s), {layout[2]} per row")
+                hint = hint or NotYet(_("has {tag}: {images} image(s), {columns} per row").format(
+                    tag=tag, images=layout[0], columns=layout[2]))
     return hint
 
 
@@ -109,10 +112,12 @@ def _three_batches(_path, acc) -> str | None:
         by_step = {event.step: event.encoded_image_string for event in acc.Images(tag)}
         different = len(set(by_step.values()))
         if len(by_step) >= 3 and different >= 3:
-            return f"{tag} at steps {sorted(by_step)}, {different} different pictures"
+            return _("{tag} at steps {steps}, {different} different pictures").format(
+                tag=tag, steps=sorted(by_step), different=different)
         if len(by_step) >= 3:
-            hint = hint or NotYet(f"has {tag} at steps {sorted(by_step)}, but they show only "
-                                  f"{different} different picture(s): log a new batch at each step")
+            hint = hint or NotYet(_("has {tag} at steps {steps}, but they show only {different} different "
+                                    "picture(s): log a new batch at each step").format(
+                tag=tag, steps=sorted(by_step), different=different))
     return hint
 
 
@@ -122,15 +127,15 @@ def _dropout_after_fc1(_path, acc) -> str | None:
         return None
     fc2 = next((n for n in nodes.values() if "[fc2]" in n.name and n.op == "aten::linear"), None)
     name, passed = (fc2.input[0] if fc2 is not None and fc2.input else ""), False
-    for _ in range(20):  # back from fc2's input, through ReLU and dropout, to fc1
+    for _hop in range(20):  # back from fc2's input, through ReLU and dropout, to fc1
         node = nodes.get(name)
         if node is None or "[fc1]" in name:
             break
         passed = passed or node.op.startswith("aten::dropout")
         name = node.input[0] if node.input else ""
     if passed and "[fc1]" in name:
-        return "a Dropout between fc1 and fc2"
-    return NotYet("has a Dropout node, but not between fc1 and fc2")
+        return _("a Dropout between fc1 and fc2")
+    return NotYet(_("has a Dropout node, but not between fc1 and fc2"))
 
 
 def _cifar_shaped_net(_path, acc) -> str | None:
@@ -143,9 +148,9 @@ def _cifar_shaped_net(_path, acc) -> str | None:
     shapes = source.attr["_output_shapes"].list.shape if source is not None else []
     features = shapes[0].dim[-1].size if shapes and shapes[0].dim else None
     if features == 400:
-        return "Net traced with a 3x32x32 batch: 400 features into fc1"
-    return NotYet(f"has a 3x32x32 input, but {features or 'no'} features into an fc1, "
-                  "not the 16·5·5 = 400 of Net(3, 32)")
+        return _("Net traced with a 3x32x32 batch: 400 features into fc1")
+    return NotYet(_("has a 3x32x32 input, but {features} features into an fc1, not the 16·5·5 = 400 "
+                    "of Net(3, 32)").format(features=features or _("no")))
 
 
 def _thousand_labelled(path, _acc) -> str | None:
@@ -156,8 +161,9 @@ def _thousand_labelled(path, _acc) -> str | None:
         if points < 1000:
             continue
         if len(_lines(path / embedding.metadata_path)) >= points:  # no metadata_path: the run's folder
-            return f"{points:,} points, each with its label"
-        hint = hint or NotYet(f"has {points:,} points but no label for each: pass metadata=class_labels")
+            return _("{points:,} points, each with its label").format(points=points)
+        hint = hint or NotYet(_("has {points:,} points but no label for each: pass "
+                                "metadata=class_labels").format(points=points))
     return hint
 
 
@@ -172,10 +178,11 @@ def _class_and_index(path, _acc) -> str | None:
         classes = all(row[0] in CLASSES or row[0] in CIFAR10_CLASSES for row in body)
         numbers = [row[1] for row in body]
         if classes and all(n.isdigit() for n in numbers) and len(set(numbers)) == len(numbers):
-            return "two metadata columns, class and index"
-        hint = hint or NotYet("has the header class, index, but " + (
-            "its class column does not hold class names" if not classes else
-            "its index column does not give each point a number of its own"))
+            return _("two metadata columns, class and index")
+        hint = hint or NotYet(
+            _("has the header class, index, but its class column does not hold class names")
+            if not classes else _("has the header class, index, but its index column does not "
+                                  "give each point a number of its own"))
     return hint
 
 
@@ -199,16 +206,19 @@ def _figure_of(acc, tag: str, count: int, mistakes_only: bool = False) -> str | 
     big = [(step, cells) for step, cells in mine if len(cells) >= count]
     for step, cells in big:
         if not (mistakes_only and "right" in cells):
-            return f"a figure of {len(cells)} images ({tag}, step {step})"
+            return _("a figure of {images} images ({tag}, step {step})").format(
+                images=len(cells), tag=tag, step=step)
     if big:
-        return NotYet(f"has a {tag} figure of {len(big[0][1])} images, {big[0][1].count('right')} of "
-                      "them right (green titles): not only mistakes")
+        return NotYet(_("has a {tag} figure of {images} images, {right} of them right (green titles): "
+                        "not only mistakes").format(
+            tag=tag, images=len(big[0][1]), right=big[0][1].count("right")))
     elsewhere = [(other, cells) for other, _step, cells in figures if other != tag and len(cells) >= count]
     if elsewhere:
-        return NotYet(f"has a figure of {len(elsewhere[0][1])} images under the tag "
-                      f"{elsewhere[0][0]!r}, not {tag!r}")
+        return NotYet(_("has a figure of {images} images under the tag {other!r}, not {tag!r}").format(
+            images=len(elsewhere[0][1]), other=elsewhere[0][0], tag=tag))
     if mine:
-        return NotYet(f"has {tag} figures of at most {max(len(c) for _step, c in mine)} images")
+        return NotYet(_("has {tag} figures of at most {images} images").format(
+            tag=tag, images=max(len(c) for _step, c in mine)))
     return None
 
 
@@ -216,17 +226,19 @@ def _test_loss_beside_accuracy(_path, acc) -> str | None:
     scalars = acc.Tags()["scalars"]
     if "loss/test" not in scalars:
         loose = [t for t in scalars if "loss" in t.lower() and "test" in t.lower()]
-        return NotYet(f"has {loose[0]!r}, not the grouped tag loss/test") if loose else None
+        return NotYet(_("has {tag!r}, not the grouped tag loss/test").format(tag=loose[0])) \
+            if loose else None
     loss_steps = sorted({e.step for e in acc.Scalars("loss/test")})
     if "accuracy/test" not in scalars:
-        return NotYet(f"has loss/test at steps {loss_steps} but no accuracy/test beside it")
+        return NotYet(_("has loss/test at steps {steps} but no accuracy/test beside it").format(
+            steps=loss_steps))
     accuracy_steps = sorted({e.step for e in acc.Scalars("accuracy/test")})
     if loss_steps != accuracy_steps:
-        return NotYet(f"has loss/test at steps {loss_steps} but accuracy/test at steps "
-                      f"{accuracy_steps}: log both with the same step")
+        return NotYet(_("has loss/test at steps {steps} but accuracy/test at steps {other}: log both with "
+                        "the same step").format(steps=loss_steps, other=accuracy_steps))
     if not all(math.isfinite(e.value) and e.value > 0 for e in acc.Scalars("loss/test")):
-        return NotYet("has a loss/test that is not a positive number")
-    return f"loss/test beside accuracy/test at steps {accuracy_steps}"
+        return NotYet(_("has a loss/test that is not a positive number"))
+    return _("loss/test beside accuracy/test at steps {steps}").format(steps=accuracy_steps)
 
 
 def _two_models_curves(_path, acc) -> str | None:
@@ -237,11 +249,13 @@ def _two_models_curves(_path, acc) -> str | None:
         return None  # one step per curve: a run like the chapter's own
     steps = sorted(curves[twice[0]])[:2]
     if len(twice) < max(10, len(curves)):
-        return NotYet(f"has {len(twice)} of its {len(curves)} PR curves at two steps: log all ten "
-                      "classes at both")
+        return NotYet(_("has {twice} of its {curves} PR curves at two steps: log all ten classes at "
+                        "both").format(twice=len(twice), curves=len(curves)))
     if all(np.array_equal(*(curves[tag][s] for s in sorted(curves[tag])[:2])) for tag in twice):
-        return NotYet(f"has the same curves at steps {steps}: the same model twice, not a weaker one")
-    return f"{len(twice)} PR curves at steps {steps}, from two different models"
+        return NotYet(_("has the same curves at steps {steps}: the same model twice, not a weaker "
+                        "one").format(steps=steps))
+    return _("{curves} PR curves at steps {steps}, from two different models").format(
+        curves=len(twice), steps=steps)
 
 
 def _hparams(acc) -> tuple[dict, set[str] | None]:
@@ -264,13 +278,16 @@ def _fifth_setting(runs: list[Run]) -> str | None:
         others = [p for p, h in settings.items() if p != path and p.parent == path.parent and h]
         if isinstance(hp.get("lr"), float) and abs(hp["lr"] - 0.003) < 1e-9 and hp.get("batch_size") == 32:
             if others:
-                return f"{_rel(path)}: lr=0.003, batch_size=32, next to {len(others)} other setting(s)"
-            hint = hint or NotYet(f"{_rel(path)} has lr=0.003, batch_size=32, but no other setting "
-                                  f"in {_rel(path.parent)}/ to rank it against")
+                return _("{run}: lr=0.003, batch_size=32, next to {others} other setting(s)").format(
+                    run=_rel(path), others=len(others))
+            hint = hint or NotYet(_("{run} has lr=0.003, batch_size=32, but no other setting in "
+                                    "{sweep}/ to rank it against").format(
+                run=_rel(path), sweep=_rel(path.parent)))
         elif path.name == "lr0.003_bs32":
             shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                              for k, v in sorted(hp.items())) or "no HParams settings"
-            hint = hint or NotYet(f"{_rel(path)} is named lr0.003_bs32 but has {shown}")
+                              for k, v in sorted(hp.items())) or _("no HParams settings")
+            hint = hint or NotYet(_("{run} is named lr0.003_bs32 but has {shown}").format(
+                run=_rel(path), shown=shown))
     return hint
 
 
@@ -286,16 +303,19 @@ def _optimizer_setting(runs: list[Run]) -> str | None:
         # the HParams tab takes its columns from one run: a run without optimizer may hide it
         without = [p.name for p, s, c in members if "optimizer" not in s or "optimizer" not in (c or s)]
         if values and without:
-            hint = hint or NotYet(f"{_rel(sweep)}/ has runs without the setting optimizer "
-                                  f"({', '.join(without)}): the HParams tab may show no optimizer column")
+            hint = hint or NotYet(_("{sweep}/ has runs without the setting optimizer ({runs}): the HParams "
+                                    "tab may show no optimizer column").format(
+                sweep=_rel(sweep), runs=", ".join(without)))
         elif len(values) == 1:
-            hint = hint or NotYet(f"{_rel(sweep)}/ has only optimizer={values.pop()}")
+            hint = hint or NotYet(_("{sweep}/ has only optimizer={value}").format(sweep=_rel(sweep),
+                                                                             value=values.pop()))
         elif values:
-            return f"{_rel(sweep)}: optimizer = {', '.join(sorted(values))} in all {len(members)} runs"
+            return _("{sweep}: optimizer = {values} in all {runs} runs").format(
+                sweep=_rel(sweep), values=", ".join(sorted(values)), runs=len(members))
     named = next((p for p, _ in runs if "sgd" in p.name.lower()), None)
     if hint or not named:
         return hint
-    return NotYet(f"{_rel(named)} is named after SGD but has no HParams setting optimizer")
+    return NotYet(_("{run} is named after SGD but has no HParams setting optimizer").format(run=_rel(named)))
 
 
 def _ddp_jobs(runs: list[Run]) -> list[tuple[Path, dict]]:
@@ -319,7 +339,8 @@ def _ddp_jobs(runs: list[Run]) -> list[tuple[Path, dict]]:
 
 
 def _processes(job: dict) -> str:
-    return f"{job['processes']} process{'es' if job['processes'] > 1 else ''}"
+    return (_("{count} processes") if job["processes"] > 1 else _("{count} process")).format(
+        count=job["processes"])
 
 
 def _loss_by_images(runs: list[Run]) -> str | None:
@@ -328,18 +349,19 @@ def _loss_by_images(runs: list[Run]) -> str | None:
         if abs(job["last"] - job["images"]) <= 0.02 * job["images"]:
             by_images.setdefault(job["processes"] == 1, (path, job))
         elif job["last"] != job["steps"]:  # tried another x-axis than the step
-            hint = NotYet(f"{_rel(path)} ({_processes(job)}) has loss/train up to step {job['last']:,}, "
-                          f"but its job saw {job['images']:,} images: count the images of every process "
-                          "(seen), not of one")
+            hint = NotYet(_("{run} ({processes}) has loss/train up to step {last:,}, but its job saw "
+                            "{images:,} images: count the images of every process (seen), not of one").format(
+                run=_rel(path), processes=_processes(job), last=job["last"], images=job["images"]))
     if len(by_images) == 2:
-        (one, _), (many, job) = by_images[True], by_images[False]
-        return (f"{_rel(one)} (1 process) and {_rel(many)} ({_processes(job)}) log loss/train "
-                "against the images seen")
+        (one, _job), (many, job) = by_images[True], by_images[False]
+        return _("{one} (1 process) and {many} ({processes}) log loss/train against the images "
+                 "seen").format(one=_rel(one), many=_rel(many), processes=_processes(job))
     if by_images:
         (path, job), = by_images.values()
-        other = "one process" if job["processes"] > 1 else "two or more processes"
-        return hint or NotYet(f"{_rel(path)} ({_processes(job)}) logs loss/train against the "
-                              f"images seen; now run the job with {other} too")
+        other = _("one process") if job["processes"] > 1 else _("two or more processes")
+        return hint or NotYet(_("{run} ({processes}) logs loss/train against the images seen; now run "
+                                "the job with {other} too").format(
+            run=_rel(path), processes=_processes(job), other=other))
     return hint
 
 
@@ -352,17 +374,23 @@ def _same_job_batch(runs: list[Run]) -> str | None:
                     or theirs["processes"] * theirs["batch"] != per_step):
                 continue
             if theirs["last"] == job["last"]:
-                return (f"{_rel(path)} ({_processes(job)} x {job['batch']}) and {_rel(other)} "
-                        f"({_processes(theirs)} x {theirs['batch']}): {per_step} images per step, "
-                        f"loss/train up to step {job['last']:,} in both")
-            hint = hint or NotYet(f"{_rel(path)} and {_rel(other)} take {per_step} images per step, but "
-                                  f"loss/train ends at step {job['last']:,} in one and "
-                                  f"{theirs['last']:,} in the other: log both against the same x-axis")
+                return _("{run} ({processes} x {batch}) and {other} ({their_processes} x {their_batch}): "
+                         "{per_step} images per step, loss/train up to step {last:,} in both").format(
+                    run=_rel(path), processes=_processes(job), batch=job["batch"], other=_rel(other),
+                    their_processes=_processes(theirs), their_batch=theirs["batch"], per_step=per_step,
+                    last=job["last"])
+            hint = hint or NotYet(_("{run} and {other} take {per_step} images per step, but loss/train "
+                                    "ends at step {last:,} in one and {their_last:,} in the other: log "
+                                    "both against the same x-axis").format(
+                run=_rel(path), other=_rel(other), per_step=per_step, last=job["last"],
+                their_last=theirs["last"]))
     if hint or not jobs:
         return hint
     path, job = jobs[-1]  # the newest run
-    return NotYet(f"{_rel(path)} has {_processes(job)} x {job['batch']} = {job['processes'] * job['batch']} "
-                  "images per step, and no run of another number of processes has as many")
+    return NotYet(_("{run} has {processes} x {batch} = {per_step} images per step, and no run of another "
+                    "number of processes has as many").format(
+        run=_rel(path), processes=_processes(job), batch=job["batch"],
+        per_step=job["processes"] * job["batch"]))
 
 
 def _healed_divergence(runs: list[Run]) -> str | None:
@@ -374,17 +402,18 @@ def _healed_divergence(runs: list[Run]) -> str | None:
         if run.name != "fixed":
             return None
         if "loss/train" not in acc.Tags()["scalars"]:
-            return NotYet("has no loss/train")
+            return NotYet(_("has no loss/train"))
         last = acc.Scalars("loss/train")[-1].value
         if not last < 2.0:
-            return NotYet(f"ends with loss/train at {last:.3g}, not below 2.0")
+            return NotYet(_("ends with loss/train at {last:.3g}, not below 2.0").format(last=last))
         for path, reference in references:  # the same loss/train at every shared step: trained twice
             theirs = {e.step: e.value for e in reference.Scalars("loss/train")}
             shared = [(e.value, theirs[e.step]) for e in acc.Scalars("loss/train") if e.step in theirs]
             if len(shared) >= 2 and all(abs(a - b) <= 1e-4 * abs(b) for a, b in shared):
-                return NotYet(f"logs the same loss/train as {path.parent.name}/{path.name}: that "
-                              "run's setting again, not the divergence setting with a smaller lr")
-        return f"loss/train ends at {last:.2f}"
+                return NotYet(_("logs the same loss/train as {run}: that run's setting again, not the "
+                                "divergence setting with a smaller lr").format(
+                    run=f"{path.parent.name}/{path.name}"))
+        return _("loss/train ends at {last:.2f}").format(last=last)
     return _in_one_run(found)(runs)
 
 
@@ -394,40 +423,45 @@ def _healthy_for_300(path: Path, acc) -> str | None:
         return None
     fault = diagnose(path)[0]
     if fault != "healthy":
-        return NotYet(f"has {steps} steps, but shows {fault}: train the healthy setting")
-    return f"{steps} steps, no fault shows"
+        return NotYet(_("has {steps} steps, but shows {fault}: train the healthy setting").format(
+            steps=steps, fault=fault))
+    return _("{steps} steps, no fault shows").format(steps=steps)
 
 
 EXERCISES: dict[str, list[tuple[str, Check]]] = {
-    "00_setup": [("setup/cube with step³ at 10 steps, in a run of its own", _in_one_run(_cube)),
-                 ("two event files in one folder", _in_one_run(_two_event_files))],
-    "01_write_images": [("one grid of 16 images, 8 per row", _in_one_run(_sixteen_by_eight)),
-                        ("one image tag at three steps, from three batches", _in_one_run(_three_batches))],
-    "02_graph": [("a graph with a Dropout between fc1 and fc2", _in_one_run(_dropout_after_fc1)),
-                 ("Net's graph traced with a 3x32x32 batch", _in_one_run(_cifar_shaped_net))],
-    "03_projector": [("an embedding of 1,000 points, each with its label", _in_one_run(_thousand_labelled)),
-                     ("metadata with the columns class and index", _in_one_run(_class_and_index))],
+    "00_setup": [(N_("setup/cube with step³ at 10 steps, in a run of its own"), _in_one_run(_cube)),
+                 (N_("two event files in one folder"), _in_one_run(_two_event_files))],
+    "01_write_images": [(N_("one grid of 16 images, 8 per row"), _in_one_run(_sixteen_by_eight)),
+                        (N_("one image tag at three steps, from three batches"),
+                         _in_one_run(_three_batches))],
+    "02_graph": [(N_("a graph with a Dropout between fc1 and fc2"), _in_one_run(_dropout_after_fc1)),
+                 (N_("Net's graph traced with a 3x32x32 batch"), _in_one_run(_cifar_shaped_net))],
+    "03_projector": [(N_("an embedding of 1,000 points, each with its label"),
+                      _in_one_run(_thousand_labelled)),
+                     (N_("metadata with the columns class and index"), _in_one_run(_class_and_index))],
     "04_training": [
-        ("a predictions vs. actuals figure of 8 images",
+        (N_("a predictions vs. actuals figure of 8 images"),
          _in_one_run(lambda _path, acc: _figure_of(acc, "predictions vs. actuals", 8))),
-        ("loss/test at the steps of accuracy/test", _in_one_run(_test_loss_beside_accuracy))],
+        (N_("loss/test at the steps of accuracy/test"), _in_one_run(_test_loss_beside_accuracy))],
     "05_pr_curves": [
-        ("a most confident mistakes figure of 16 mistakes",
+        (N_("a most confident mistakes figure of 16 mistakes"),
          _in_one_run(lambda _path, acc: _figure_of(acc, "most confident mistakes", 16, mistakes_only=True))),
-        ("ten PR curves at two steps in one run, from two different models",
+        (N_("ten PR curves at two steps in one run, from two different models"),
          _in_one_run(_two_models_curves))],
     "06_comparing_runs": [
-        ("the HParams settings lr=0.003, batch_size=32 next to other settings of its sweep", _fifth_setting),
-        ("the HParams setting optimizer with two values in one sweep, in every run there",
+        (N_("the HParams settings lr=0.003, batch_size=32 next to other settings of its sweep"),
+         _fifth_setting),
+        (N_("the HParams setting optimizer with two values in one sweep, in every run there"),
          _optimizer_setting)],
     "07_distributed": [
-        ("loss/train against the images seen, in a job of one process and one of more", _loss_by_images),
-        ("two jobs with different numbers of processes but the same images per step, "
-         "loss/train on one x-axis", _same_job_batch)],
+        (N_("loss/train against the images seen, in a job of one process and one of more"),
+         _loss_by_images),
+        (N_("two jobs with different numbers of processes but the same images per step, "
+            "loss/train on one x-axis"), _same_job_batch)],
     "08_debugging": [
-        ("the diverging setting healed: a run named fixed whose loss/train ends below 2.0",
+        (N_("the diverging setting healed: a run named fixed whose loss/train ends below 2.0"),
          _healed_divergence),
-        ("the healthy setting trained for 300 steps", _in_one_run(_healthy_for_300))],
+        (N_("the healthy setting trained for 300 steps"), _in_one_run(_healthy_for_300))],
 }
 """Each chapter's exercises, in order: what counts as done, and the check that finds it."""
 
