@@ -1,6 +1,9 @@
 # Two commands do everything:
 #   make lab    set up (once) and open the course in JupyterLab
+#               (make lab LANG=ko: the Korean edition, in a Korean JupyterLab; LANG=zh: Chinese)
 #   make test   set up (once) and run every test and every notebook (what CI runs)
+#   make translations  bring translations/ in step with the English notebooks, list what to translate
+#   make editions      build ko/ and zh/ from notebooks/ and the catalogs, and run them
 #   make colab  rebuild colab/, the single-file Colab edition of every chapter, from notebooks/ and helpers/
 #   make screenshots   regenerate docs/screenshots/ from the chapters' own runs (needs chromium)
 #   make benchmark     measure the course's speed against the original tutorial (about 13 minutes)
@@ -15,7 +18,7 @@ PARALLEL ?= -n 2
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: lab test benchmark data setup clean-runs colab screenshots
+.PHONY: lab test benchmark data setup clean-runs colab screenshots translations editions
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +32,7 @@ data: $(READY)
 	$(BIN)/python -m coursetools.prepare_data
 
 lab: data
-	$(BIN)/python -m coursetools.lab
+	$(BIN)/python -m coursetools.lab $(if $(filter ko zh,$(LANG)),--language $(LANG))
 
 test: $(READY)
 	$(BIN)/python -m coursetools.prepare_data --require
@@ -38,6 +41,14 @@ test: $(READY)
 
 colab: $(READY)
 	$(BIN)/python -m coursetools.colab
+
+# the Korean and Chinese editions: bring the catalogs in step with the English (and list what
+# to translate), then build ko/ and zh/ from them and run each chapter to store its outputs
+translations: $(READY)
+	$(BIN)/python -m coursetools.editions refresh
+
+editions: data
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m coursetools.editions build
 
 screenshots: data
 	$(BIN)/python -m coursetools.screenshots

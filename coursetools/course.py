@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parent.parent
 """The course's repository: ``notebooks/``, ``helpers/``, ``data/``, ``coursetools/``."""
 CHAPTERS = "notebooks"
 """The folder of the chapters, in a course folder."""
+EDITIONS = {"ko": "한국어", "zh": "简体中文"}
+"""The translated editions: each language's code (its folder, ``ko/``) and its own name."""
 
 
 def chapter_paths(course: Path = REPO) -> list[Path]:
@@ -33,6 +35,16 @@ def chapter_paths(course: Path = REPO) -> list[Path]:
         ['00_setup.ipynb']
     """
     return sorted((Path(course) / CHAPTERS).glob("[0-9][0-9]_*.ipynb"))
+
+
+def edition_paths(language: str, course: Path = REPO) -> list[Path]:
+    """The chapters of the edition ``language`` (``ko/NN_*.ipynb``), in order.
+
+    Example:
+        >>> [path.name for path in edition_paths("ko")][:1]
+        ['00_setup.ipynb']
+    """
+    return sorted((Path(course) / language).glob("[0-9][0-9]_*.ipynb"))
 
 
 def chapter_names(course: Path = REPO) -> list[str]:

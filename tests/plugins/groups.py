@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from coursetools.course import EDITIONS
+
 CHAPTER_RUN_MODULES = ("tests/test_notebooks.py", "tests/test_dashboards_server.py",
                        "tests/test_dashboards_browser.py", "tests/test_server_safety.py")
 GROUP_ORDER = ("learner", "chapters")  # the two longest groups, one per worker, right after
@@ -22,12 +24,16 @@ def group_of(nodeid: str) -> str:
     Example:
         >>> group_of("notebooks/04_training.ipynb::Cell 5")
         'chapters'
+        >>> group_of("zh/02_graph.ipynb::Cell 3")
+        'editions'
         >>> group_of("tests/test_data.py::test_a_bad_path[x]")
         'tests/test_data.py'
     """
     module = nodeid.split("::")[0]
     if module == "tests/test_learner_path.py":
         return "learner"
+    if module.split("/")[0] in EDITIONS:  # ko/01_write_images.ipynb: its own scratch runs
+        return "editions"
     if module.endswith(".ipynb") or module in CHAPTER_RUN_MODULES:
         return "chapters"
     return module
