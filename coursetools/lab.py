@@ -6,6 +6,10 @@ with the course's root as its root folder (so a chapter's pictures ``../docs/...
 opening ``my-notebooks/00_setup.ipynb``. The pristine ``notebooks/`` stay as they are for
 the tests, and JupyterLab's autosave never touches a tracked file.
 
+``make lab LANG=ko`` (``--language ko``; ``zh`` for Chinese) does the same with the Korean
+edition, ``ko/`` into ``my-notebooks-ko/``, installs JupyterLab's Korean language pack if it
+is missing and opens JupyterLab in Korean.
+
 Extra arguments go to ``jupyter lab`` unchanged::
 
     python -m coursetools.lab --no-browser --port 8890
@@ -15,6 +19,8 @@ Example:
     >>> from pathlib import Path
     >>> lab_command(Path("/c"), ["--no-browser"], python="py", as_root=False)[3:]
     ['--ServerApp.root_dir=/c', '/c/my-notebooks/00_setup.ipynb', '--no-browser']
+    >>> lab_command(Path("/c"), python="py", as_root=False, language="ko")[4]
+    '/c/my-notebooks-ko/00_setup.ipynb'
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 
-from coursetools.course import CHAPTERS, REPO, chapter_paths
+from coursetools.course import CHAPTERS, EDITIONS, REPO, chapter_paths, edition_paths
 from helpers.paths import COURSE_DIR_ENV
 
 COPIES = "my-notebooks"
@@ -37,10 +44,25 @@ NO_NEWS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                            "checkForUpdates": False}}
 """JupyterLab's own settings for the course: no "get notified about Jupyter news?" prompt
 over the first chapter, and no request to a website at every start."""
+LANGUAGE_PACKS = {"ko": ("jupyterlab-language-pack-ko-KR", "ko_KR"),
+                  "zh": ("jupyterlab-language-pack-zh-CN", "zh_CN")}
+"""Each edition's JupyterLab language pack (PyPI) and the locale it gives JupyterLab."""
 
 
-def copy_chapters(course: Path) -> list[Path]:
-    """Copy every chapter into ``my-notebooks/`` where no copy exists yet; return the new copies.
+def copies_folder(course: Path, language: str | None = None) -> Path:
+    """Where the learner's copies go: ``my-notebooks/``, or ``my-notebooks-ko/`` for an edition
+    (beside ``notebooks/``, so the chapters' pictures ``../docs/...`` load).
+
+    Example:
+        >>> copies_folder(Path("/c"), "zh").as_posix()
+        '/c/my-notebooks-zh'
+    """
+    return course / (COPIES if language is None else f"{COPIES}-{language}")
+
+
+def copy_chapters(course: Path, language: str | None = None) -> list[Path]:
+    """Copy every chapter (of the edition ``language``) into `copies_folder` where no copy
+    exists yet; return the new copies.
 
     A learner's copy is never overwritten: delete it to get a fresh one next time.
 
@@ -48,10 +70,10 @@ def copy_chapters(course: Path) -> list[Path]:
         >>> copy_chapters(Path("/my/course"))  # doctest: +SKIP
         [PosixPath('/my/course/my-notebooks/00_setup.ipynb'), ...]
     """
-    folder = course / COPIES
+    folder = copies_folder(course, language)
     folder.mkdir(exist_ok=True)
     made = []
-    for chapter in chapter_paths(course):
+    for chapter in chapter_paths(course) if language is None else edition_paths(language, course):
         copy = folder / chapter.name
         if not copy.exists():
             shutil.copyfile(chapter, copy)
@@ -59,7 +81,7 @@ def copy_chapters(course: Path) -> list[Path]:
     return made
 
 
-def copies_message(course: Path) -> str:
+def copies_message(course: Path, language: str | None = None) -> str:
     """The one line that tells the learner where their copies are.
 
     Example:
@@ -67,7 +89,7 @@ def copies_message(course: Path) -> str:
         Your own copies of the chapters are in /c/my-notebooks (delete one to get a fresh copy
         next time).
     """
-    return (f"Your own copies of the chapters are in {course / COPIES} "
+    return (f"Your own copies of the chapters are in {copies_folder(course, language)} "
             "(delete one to get a fresh copy next time).")
 
 
@@ -83,7 +105,7 @@ def running_as_root() -> bool:
 
 
 def lab_command(course: Path, extra: Sequence[str] = (), python: str = sys.executable,
-                as_root: bool | None = None) -> list[str]:
+                as_root: bool | None = None, language: str | None = None) -> list[str]:
     """The ``jupyter lab`` command: root folder ``course``, opening the first chapter's copy.
 
     ``--allow-root`` is added when running as root (JupyterLab refuses to start otherwise).
@@ -94,7 +116,7 @@ def lab_command(course: Path, extra: Sequence[str] = (), python: str = sys.execu
 '--allow-root']
     """
     command = [python, "-m", "jupyterlab", f"--ServerApp.root_dir={course}",
-               str(course / COPIES / FIRST), *extra]
+               str(copies_folder(course, language) / FIRST), *extra]
     if (running_as_root() if as_root is None else as_root) and "--allow-root" not in extra:
         command.append("--allow-root")
     return command
@@ -112,46 +134,82 @@ def lab_env(course: Path, environ: Mapping[str, str] | None = None,
     """
     env = dict(os.environ if environ is None else environ)
     env[COURSE_DIR_ENV] = str(course)
+    if env.get("LANG") in EDITIONS:  # `make lab LANG=ko` chose an edition, not a locale
+        env["LANG"] = "C.UTF-8"
     bin_dir = str(Path(python).parent)
     env["PATH"] = os.pathsep.join([bin_dir, env["PATH"]]) if env.get("PATH") else bin_dir
     return env
 
 
-def settle_news(prefix: str = sys.prefix) -> Path:
-    """Write `NO_NEWS` as default settings of this environment's JupyterLab (its
-    ``share/jupyter/lab/settings/overrides.d/``, which JupyterLab reads at start); return
-    the file. A learner can still turn the news on in *Settings*.
+def settings_folder(language: str | None = None, prefix: str | None = None) -> Path:
+    """JupyterLab's application settings for the course: this environment's own
+    (``share/jupyter/lab/settings``), or, for an edition, a folder of that language's
+    (``settings-ko``) that the launcher points JupyterLab at, so a Korean and an English
+    JupyterLab of one environment never change each other's language.
+
+    Example:
+        >>> settings_folder("ko", "/venv").as_posix()
+        '/venv/share/jupyter/lab/settings-ko'
+    """
+    lab = Path(prefix or sys.prefix) / "share" / "jupyter" / "lab"
+    return lab / ("settings" if language is None else f"settings-{language}")
+
+
+def settle_settings(language: str | None = None, prefix: str | None = None) -> Path:
+    """Write `NO_NEWS`, and for an edition its language pack's locale, as default settings
+    (``overrides.d/`` of `settings_folder`, which JupyterLab reads at start); return the file.
+    A learner can still change either in *Settings*.
 
     Example:
         >>> import tempfile
-        >>> settle_news(tempfile.mkdtemp()).name
-        'pytorch-tensorboard-course.json'
+        >>> path = settle_settings("zh", tempfile.mkdtemp())
+        >>> json.loads(path.read_text())["@jupyterlab/translation-extension:plugin"]
+        {'locale': 'zh_CN'}
     """
-    folder = Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d"
+    settings = dict(NO_NEWS)
+    if language is not None:
+        settings["@jupyterlab/translation-extension:plugin"] = {"locale": LANGUAGE_PACKS[language][1]}
+    folder = settings_folder(language, prefix) / "overrides.d"
     path = folder / "pytorch-tensorboard-course.json"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(NO_NEWS, indent=2) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     except OSError:  # a JupyterLab installed for the whole system: it asks once, that is all
         pass
     return path
 
 
-def parse_args(argv: Sequence[str]) -> tuple[Path, list[str]]:
-    """The course folder (``--course``, else the repository) and the arguments for JupyterLab.
+def install_language_pack(language: str, python: str = sys.executable) -> None:
+    """Install the edition's JupyterLab language pack (`LANGUAGE_PACKS`) if it is missing."""
+    package = LANGUAGE_PACKS[language][0]
+    try:
+        metadata.version(package)
+    except metadata.PackageNotFoundError:
+        print(f"Installing {package} (JupyterLab in {EDITIONS[language]}) ...", flush=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", package], check=True)
+
+
+def parse_args(argv: Sequence[str]) -> tuple[Path, list[str], str | None]:
+    """The course folder (``--course``, else the repository), the arguments for JupyterLab,
+    and the edition's language (``--language ko``; None: English).
 
     Example:
         >>> parse_args(["--course", "/c", "--no-browser", "--port", "8890"])
-        (PosixPath('/c'), ['--no-browser', '--port', '8890'])
+        (PosixPath('/c'), ['--no-browser', '--port', '8890'], None)
+        >>> parse_args(["--language", "zh"])[2]
+        'zh'
     """
     parser = argparse.ArgumentParser(
         prog="python -m coursetools.lab", add_help=False,
         description="Open the course in JupyterLab; other arguments go to `jupyter lab`.")
     parser.add_argument("--course", type=Path, default=None,
                         help="the course's root folder (default: the one holding coursetools/)")
+    parser.add_argument("--language", choices=sorted(EDITIONS), default=None,
+                        help="open the Korean (ko) or Chinese (zh) edition, in a JupyterLab "
+                             "in that language")
     known, extra = parser.parse_known_args(list(argv))
     course = (known.course or REPO).expanduser().resolve()
-    return course, extra
+    return course, extra, known.language
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,15 +219,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["--course", "/my/course", "--no-browser"])  # doctest: +SKIP
         Your own copies of the chapters are in /my/course/my-notebooks (delete one to get ...
     """
-    course, extra = parse_args(sys.argv[1:] if argv is None else argv)
+    course, extra, language = parse_args(sys.argv[1:] if argv is None else argv)
     if not chapter_paths(course):
         print(f"No chapters in {course / CHAPTERS}: pass the course's folder with --course DIR.",
               file=sys.stderr)
         return 2
-    copy_chapters(course)
-    settle_news()
-    print(copies_message(course), flush=True)
-    command, env = lab_command(course, extra), lab_env(course)
+    if language is not None:
+        install_language_pack(language)
+        extra = [f"--LabApp.app_settings_dir={settings_folder(language)}", *extra]
+    copy_chapters(course, language)
+    settle_settings(language)
+    print(copies_message(course, language), flush=True)
+    command, env = lab_command(course, extra, language=language), lab_env(course)
     os.chdir(course)
     if os.name == "posix":
         sys.stderr.flush()

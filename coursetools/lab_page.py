@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import gettext
+import importlib
 import json
 import re
 import time
@@ -63,7 +65,8 @@ def _panel_of(page, name: str, timeout_ms: float) -> str:
     return panel
 
 
-def open_first_notebook(page, lab: Lab, path: str, timeout_ms: float = 60_000) -> str:
+def open_first_notebook(page, lab: Lab, path: str, timeout_ms: float = 60_000,
+                        say: Callable[[str], str] = str) -> str:
     """Open JupyterLab at ``path`` (relative to the course), as the address ``make lab``
     prints; return the notebook panel's id.
 
@@ -73,11 +76,11 @@ def open_first_notebook(page, lab: Lab, path: str, timeout_ms: float = 60_000) -
     """
     page.goto(f"{lab.url}lab/tree/{path}?token={lab.token}", timeout=timeout_ms)
     panel = _panel_of(page, Path(path).name, timeout_ms)
-    accept_kernel_dialog(page)
+    accept_kernel_dialog(page, say=say)
     return panel
 
 
-def open_notebook(page, name: str, timeout_ms: float = 60_000) -> str:
+def open_notebook(page, name: str, timeout_ms: float = 60_000, say: Callable[[str], str] = str) -> str:
     """Double-click ``name`` in the file browser (already showing its folder), or bring its
     tab to the front if it is open; return the notebook panel's id.
 
@@ -92,19 +95,35 @@ def open_notebook(page, name: str, timeout_ms: float = 60_000) -> str:
             has_text=re.compile(rf"^{re.escape(name)}$"))
         page.locator(".jp-DirListing-item").filter(has=text).first.dblclick()
     panel = _panel_of(page, name, timeout_ms)
-    accept_kernel_dialog(page)
+    accept_kernel_dialog(page, say=say)
     return panel
 
 
-def accept_kernel_dialog(page, wait_ms: float = 1500) -> bool:
+def ui_text(language: str | None = None) -> Callable[[str], str]:
+    """JupyterLab's own words in the language its language pack gives it: ``ui_text("ko")("Run")``
+    is the Korean menu's ``실행``; English (None) as it is.
+
+    Example:
+        >>> ui_text("zh")("Run All Cells"), ui_text()("Run")
+        ('运行所有单元格', 'Run')
+    """
+    if language is None:
+        return str
+    locale = {"ko": "ko_KR", "zh": "zh_CN"}[language]
+    pack = Path(importlib.import_module(f"jupyterlab_language_pack_{locale}").__file__).parent
+    return gettext.translation("jupyterlab", pack / "locale", languages=[locale]).gettext
+
+
+def accept_kernel_dialog(page, wait_ms: float = 1500, say: Callable[[str], str] = str) -> bool:
     """If JupyterLab asks which kernel to use, accept its choice (Python 3); return whether
-    it asked.
+    it asked (``say``: `ui_text` of JupyterLab's language).
 
     Example:
         >>> accept_kernel_dialog(page)  # doctest: +SKIP
         False
     """
-    dialog = page.locator(".jp-Dialog").filter(has_text=re.compile("kernel", re.I))
+    words = "kernel" if say is str else re.escape(say("Select Kernel"))
+    dialog = page.locator(".jp-Dialog").filter(has_text=re.compile(words, re.I))
     try:
         dialog.first.wait_for(timeout=wait_ms)
     except Exception:  # Playwright's TimeoutError: no dialog
@@ -138,15 +157,17 @@ def wait_for_kernel(page, panel: str, timeout_ms: float = 120_000) -> None:
     indicator.first.wait_for(state="attached", timeout=timeout_ms)
 
 
-def run_all(page, panel: str) -> None:
-    """*Run → Run All Cells* from the menu bar, on the notebook in ``panel``.
+def run_all(page, panel: str, say: Callable[[str], str] = str) -> None:
+    """*Run → Run All Cells* from the menu bar (in JupyterLab's language: ``say``, see
+    `ui_text`), on the notebook in ``panel``.
 
     Example:
         >>> run_all(page, panel)  # doctest: +SKIP
     """
     page.locator(f'.lm-DockPanel-tabBar .lm-TabBar-tab[data-id="{panel}"]').click()
-    page.locator(".lm-MenuBar-item").filter(has_text=re.compile(r"^Run$")).click()
-    label = page.locator(".lm-Menu-itemLabel").filter(has_text=re.compile(r"^Run All Cells$"))
+    page.locator(".lm-MenuBar-item").filter(has_text=re.compile(rf"^{re.escape(say('Run'))}$")).click()
+    label = page.locator(".lm-Menu-itemLabel").filter(
+        has_text=re.compile(rf"^{re.escape(say('Run All Cells'))}$"))
     page.locator(".lm-Menu-item").filter(has=label).first.click()
 
 

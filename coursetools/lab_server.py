@@ -73,9 +73,9 @@ def isolated_env(scratch: Path, environ: Mapping[str, str] | None = None) -> dic
     return env
 
 
-def lab_arguments(course: Path, port: int, token: str) -> list[str]:
-    """``python -m coursetools.lab`` (what ``make lab`` runs) for ``course``, headless, on
-    127.0.0.1:``port`` with ``token``.
+def lab_arguments(course: Path, port: int, token: str, language: str | None = None) -> list[str]:
+    """``python -m coursetools.lab`` (what ``make lab`` runs) for ``course`` (its edition in
+    ``language``), headless, on 127.0.0.1:``port`` with ``token``.
 
     Example:
         >>> lab_arguments(Path("/c"), 8890, "t")[1:5]
@@ -83,14 +83,15 @@ def lab_arguments(course: Path, port: int, token: str) -> list[str]:
     """
     return [sys.executable, "-m", "coursetools.lab", "--course", str(course), "--no-browser",
             f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.ip={HOST}",
-            f"--IdentityProvider.token={token}"]
+            f"--IdentityProvider.token={token}", *(["--language", language] if language else [])]
 
 
 def start_lab(course: Path, scratch: Path, timeout: float = 120.0,
-              extra_env: Mapping[str, str] | None = None, base_url: str = "/") -> Lab:
-    """Start JupyterLab on ``course`` as ``make lab`` does, isolated under ``scratch`` (see
-    `isolated_env`, plus ``extra_env``), under ``base_url`` (as JupyterHub's ``/user/<name>/``),
-    and wait until it answers.
+              extra_env: Mapping[str, str] | None = None, base_url: str = "/",
+              language: str | None = None) -> Lab:
+    """Start JupyterLab on ``course`` as ``make lab`` does (``make lab LANG=ko`` with a
+    ``language``), isolated under ``scratch`` (see `isolated_env`, plus ``extra_env``), under
+    ``base_url`` (as JupyterHub's ``/user/<name>/``), and wait until it answers.
 
     Example:
         >>> lab = start_lab(Path("/tmp/My Course"), Path("/tmp/scratch"))  # doctest: +SKIP
@@ -104,7 +105,7 @@ def start_lab(course: Path, scratch: Path, timeout: float = 120.0,
         Path(env[name]).mkdir(parents=True, exist_ok=True)
     port, token, log = free_port(), secrets.token_hex(16), scratch / "jupyterlab.log"
     with open(log, "wb") as out:
-        arguments = lab_arguments(course, port, token) + [f"--ServerApp.base_url={base_url}"]
+        arguments = lab_arguments(course, port, token, language) + [f"--ServerApp.base_url={base_url}"]
         process = subprocess.Popen(arguments, cwd=course, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
     lab = Lab(process, port, token, course, log, env, base_url)

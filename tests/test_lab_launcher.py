@@ -26,7 +26,7 @@ from coursetools.lab import (
     lab_env,
     main,
     parse_args,
-    settle_news,
+    settle_settings,
 )
 from coursetools.lab_server import start_lab, stop_lab
 
@@ -99,8 +99,34 @@ def test_course_dir_is_set_and_this_pythons_bin_comes_first_on_path(course):
 
 
 def test_the_course_is_the_launchers_parent_unless_given(course):
-    assert parse_args(["--port", "1"]) == (REPO, ["--port", "1"])
-    assert parse_args(["--course", str(course), "--no-browser"]) == (course, ["--no-browser"])
+    assert parse_args(["--port", "1"]) == (REPO, ["--port", "1"], None)
+    assert parse_args(["--course", str(course), "--no-browser"]) == (course, ["--no-browser"], None)
+
+
+def test_a_language_opens_its_edition_in_a_jupyterlab_in_that_language(course, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(os, "execvpe", lambda file, args, env: calls.append((file, args, env)))
+    monkeypatch.setattr(sys, "prefix", str(course / "venv"))
+    (course / "ko").mkdir()
+    shutil.copy(course / "notebooks" / "00_setup.ipynb", course / "ko" / "00_setup.ipynb")
+
+    main(["--course", str(course), "--language", "ko", "--no-browser"])
+
+    (_file, args, _env), = calls
+    settings = course / "venv/share/jupyter/lab/settings-ko"
+    assert args[4:6] == [str(course / "my-notebooks-ko" / "00_setup.ipynb"),
+                         f"--LabApp.app_settings_dir={settings}"]
+    overrides = json.loads((settings / "overrides.d/pytorch-tensorboard-course.json").read_text())
+    assert overrides["@jupyterlab/translation-extension:plugin"] == {"locale": "ko_KR"}
+    assert not (course / "venv/share/jupyter/lab/settings").exists()  # English stays as it was
+    assert capsys.readouterr().out.strip() == copies_message(course, "ko")
+    assert [p.name for p in (course / "my-notebooks-ko").iterdir()] == ["00_setup.ipynb"]
+
+
+def test_an_unknown_language_is_refused_with_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--language", "fr"])
+    assert "choose from 'ko', 'zh'" in capsys.readouterr().err
 
 
 def test_main_copies_then_replaces_itself_with_jupyterlab(course, monkeypatch, capsys):
@@ -119,7 +145,7 @@ def test_main_copies_then_replaces_itself_with_jupyterlab(course, monkeypatch, c
 
 
 def test_the_news_setting_goes_where_jupyterlab_reads_defaults(tmp_path):
-    path = settle_news(str(tmp_path))
+    path = settle_settings(prefix=str(tmp_path))
     assert path == tmp_path / "share/jupyter/lab/settings/overrides.d/pytorch-tensorboard-course.json"
     assert json.loads(path.read_text())["@jupyterlab/apputils-extension:notification"] == {
         "fetchNews": "false", "checkForUpdates": False}

@@ -21,6 +21,7 @@ import os
 import re
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -109,6 +110,8 @@ class Learner:
     shots: Path
     responses: list[tuple[float, str, str | None, str]] = field(default_factory=list, repr=False)
     runs: dict[str, int] = field(default_factory=dict)  # how often each chapter ran
+    copies: str = "my-notebooks"  # the learner's copies of the chapters (of an edition)
+    say: Callable[[str], str] = str  # JupyterLab's words in its language (lab_page.ui_text)
 
     @property
     def course(self) -> Path:
@@ -254,7 +257,7 @@ def check_frame(learner: Learner, tag: str, chapter: str, panel: str,
     frames = [(i, src) for i, c in cells.items() for src in c["frames"]
               if port_of(src) not in (None, learner.lab.port)]
     if not frames:
-        shown = code_index(learner.course / "my-notebooks" / f"{chapter}.ipynb",
+        shown = code_index(learner.course / learner.copies / f"{chapter}.ipynb",
                            "%tensorboard")
         said = ""
         if shown is not None:
@@ -428,23 +431,23 @@ class LiveWatch:
 
 
 def run_chapter(learner: Learner, name: str) -> list[str]:
-    """Open chapter ``name`` in ``my-notebooks/``, Run All, and check what is on screen."""
+    """Open chapter ``name`` in the learner's copies, Run All, and check what is on screen."""
     chapter = name.removesuffix(".ipynb")
     learner.runs[name] = learner.runs.get(name, 0) + 1
     tag = f"learner-{chapter}-run{learner.runs[name]}"
     page = learner.page
-    panel = open_notebook(page, name)
+    panel = open_notebook(page, name, say=learner.say)
     wait_for_kernel(page, panel)
     dismiss_news(page)
     watch = None
     if name == LIVE_CHAPTER:
-        copy = learner.course / "my-notebooks" / name
+        copy = learner.course / learner.copies / name
         training = code_index(copy, ".refresh(", "for epoch in")
         previous = max(i for i, c in sweep(page, panel).items()
                        if c["kind"] == "code" and i < training)
         watch = LiveWatch(learner, panel, training, previous, tag)
     watch_prompts(page, panel)
-    run_all(page, panel)
+    run_all(page, panel, say=learner.say)
     try:
         wait_for_run_all(page, panel, RUN_TIMEOUT_S, on_poll=watch)
     except TimeoutError as err:
