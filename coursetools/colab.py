@@ -21,6 +21,7 @@ import argparse
 import ast
 import base64
 import bz2
+import functools
 import hashlib
 import json
 import re
@@ -30,7 +31,7 @@ from pathlib import Path
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
-from coursetools.course import REPO, chapter_paths
+from coursetools.course import EDITIONS, REPO, chapter_paths, edition_paths
 
 PACKAGE = "helpers"
 TARGET_DIR = "colab"
@@ -157,9 +158,14 @@ def helpers_sources(chapter: Path, root: Path = REPO) -> dict[str, str]:
     """
     where = chapter.relative_to(root).as_posix() if chapter.is_relative_to(root) else chapter.name
     package = root / PACKAGE
-    files = reached_modules(chapter_python(chapter), root, where).values()
-    return {path.relative_to(package).as_posix(): path.read_text(encoding="utf-8")
-            for path in sorted(files)}
+    sources = {path.relative_to(package).as_posix(): path.read_text(encoding="utf-8")
+               for path in sorted(reached_modules(chapter_python(chapter), root, where).values())}
+    language = nbformat.read(chapter, as_version=4).metadata.get("course_edition")
+    if language:  # an edition's checks speak its language: its gettext catalog comes along
+        catalog = f"locale/{language}/LC_MESSAGES/{PACKAGE}.mo"
+        # a binary file, carried as text: each byte that is not UTF-8 as a lone surrogate
+        sources[catalog] = (package / catalog).read_bytes().decode("utf-8", "surrogateescape")
+    return sources
 
 
 def edition(sources: dict[str, str]) -> str:
@@ -171,7 +177,7 @@ def edition(sources: dict[str, str]) -> str:
     """
     digest = hashlib.sha256()
     for name, text in sorted(sources.items()):
-        digest.update(f"{name}\0{text}\0".encode())
+        digest.update(f"{name}\0{text}\0".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:12]
 
 
@@ -219,8 +225,14 @@ from pathlib import Path
 
 EDITION = {edition!r}
 PACKAGES = {packages!r}
-# the modules' text, {{path: text}}, packed (JSON, bz2, base85) so this cell stays short
+# the modules' text, {{path: text}} (a gettext catalog's .mo: its bytes that are not UTF-8 as
+# lone surrogates), packed (JSON, bz2, base85) so this cell stays short
 HELPERS = json.loads(bz2.decompress(base64.b85decode("{packed}")))
+
+
+def content(name):
+    return HELPERS[name].encode("utf-8", "surrogateescape")
+
 
 modules = {{p: re.split(r"[<>=!~ ]", p)[0].replace("-", "_") for p in PACKAGES}}
 missing = [p for p, module in modules.items() if importlib.util.find_spec(module) is None]
@@ -234,14 +246,13 @@ folder = Path.cwd() / "helpers"
 if folder.exists() and not (folder / "EDITION").is_file():
     raise SystemExit(f"{{folder}} was not written by this course: "
                      "rename or delete it, then run this cell again.")
-found = {{name: (folder / name).read_text(encoding="utf-8", errors="replace")
-         for name in HELPERS if (folder / name).is_file()}}
-if not folder.exists() or any(text != HELPERS[name] for name, text in found.items()):
+found = {{name: (folder / name).read_bytes() for name in HELPERS if (folder / name).is_file()}}
+if not folder.exists() or any(data != content(name) for name, data in found.items()):
     # none yet, or another version of the course's: this one replaces it whole
     fresh = Path(tempfile.mkdtemp(prefix=".helpers-", dir=Path.cwd()))
-    for name, text in HELPERS.items():
+    for name in HELPERS:
         (fresh / name).parent.mkdir(parents=True, exist_ok=True)
-        (fresh / name).write_text(text, encoding="utf-8")
+        (fresh / name).write_bytes(content(name))
     (fresh / "EDITION").write_text(EDITION + "\\n")
     shutil.rmtree(folder, ignore_errors=True)
     fresh.rename(folder)
@@ -252,7 +263,7 @@ else:
     # so the other chapter's modules stay for when the learner goes back to it
     for name in sorted(HELPERS.keys() - found.keys()):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(HELPERS[name], encoding="utf-8")
+        (folder / name).write_bytes(content(name))
 if str(folder.parent) not in sys.path:
     sys.path.insert(0, str(folder.parent))
 if str(folder.parent) not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
@@ -301,7 +312,7 @@ def pack(sources: dict[str, str]) -> str:
         >>> json.loads(bz2.decompress(base64.b85decode(pack({"a.py": "x = 1"}))))
         {'a.py': 'x = 1'}
     """
-    data = json.dumps(sources, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    data = json.dumps(sources, sort_keys=True).encode("ascii")  # a lone surrogate as \udcXX
     return base64.b85encode(bz2.compress(data, 9)).decode("ascii")
 
 
@@ -354,6 +365,7 @@ def few_colours(image):
     return image.quantize(palette=palette, dither=Image.Dither.NONE).convert("RGB")
 
 
+@functools.cache  # the editions in three languages embed the same pictures
 def smaller_image(path: Path) -> tuple[str, bytes]:
     """The image at ``path`` as the smaller of its own file and a lossless WebP of it in
     `few_colours`, with its media type: nine chapters each carry their pictures, in at most
@@ -431,16 +443,20 @@ def build_chapter(path: Path, root: Path = REPO) -> nbformat.NotebookNode:
 
 
 def build_all(root: Path = REPO) -> dict[Path, str]:
-    """Every chapter's Colab edition as file text, by the path it belongs at under ``colab/``.
+    """Every chapter's Colab edition as file text, by the path it belongs at: ``colab/`` for
+    the English chapters, ``colab/<language>/`` for an edition's (`EDITIONS`).
 
     Example:
-        >>> sorted(p.name for p in build_all())[:2]
-        ['00_setup.ipynb', '01_write_images.ipynb']
+        >>> sorted(p.relative_to(REPO).as_posix() for p in build_all())[::9]
+        ['colab/00_setup.ipynb', 'colab/ko/00_setup.ipynb', 'colab/zh/00_setup.ipynb']
     """
     built = {}
-    for path in chapter_paths(root):
-        text = nbformat.writes(build_chapter(path, root))
-        built[root / TARGET_DIR / path.name] = text if text.endswith("\n") else text + "\n"
+    sources = [(chapter_paths(root), root / TARGET_DIR)]
+    sources += [(edition_paths(language, root), root / TARGET_DIR / language) for language in EDITIONS]
+    for chapters, target in sources:
+        for path in chapters:
+            text = nbformat.writes(build_chapter(path, root))
+            built[target / path.name] = text if text.endswith("\n") else text + "\n"
     return built
 
 
@@ -455,13 +471,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"Not built: {err}", file=sys.stderr)
         return 1
-    target = root / TARGET_DIR
-    target.mkdir(exist_ok=True)
-    for old in sorted(target.glob("*.ipynb")):
+    targets = [root / TARGET_DIR, *(root / TARGET_DIR / language for language in EDITIONS)]
+    for old in sorted(p for target in targets for p in target.glob("*.ipynb")):
         if old not in built:
             old.unlink()
             print(f"removed {old.relative_to(root)}")
     for path, text in built.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         print(f"built {path.relative_to(root)} ({len(text) // 1024} KiB)")

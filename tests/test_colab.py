@@ -45,15 +45,19 @@ from coursetools.colab import (
     main,
     setup_cell_source,
 )
-from coursetools.course import REPO, chapter_path, chapter_paths
+from coursetools.course import EDITIONS, REPO, chapter_path, chapter_paths, edition_paths
 
 pytestmark = pytest.mark.server
 
 FAST = chapter_path("01_write_images")
 FAST_CHAPTER = FAST.name
 BUDGET = 1 << 20
-"""Bytes of ``colab/`` in all, the nine chapters with their images and helpers: 1 MB as `du`
+"""Bytes of ``colab/``'s nine chapters in all, with their images and helpers: 1 MB as `du`
 counts it (1 MiB)."""
+EDITION_BUDGET = BUDGET + (96 << 10)
+"""Bytes of a translated edition's nine chapters (``colab/ko/``): each also carries its
+language's catalog of what ``helpers`` prints (about 8 KiB packed), and a Korean or Chinese
+letter takes 3 bytes."""
 
 
 def bare_kernel_env() -> dict[str, str]:
@@ -101,22 +105,41 @@ def files_in(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
+FOLDERS = [TARGET_DIR, *(f"{TARGET_DIR}/{language}" for language in EDITIONS)]
+"""The English Colab edition's folder, and each translated edition's."""
+
+
 def test_colab_editions_are_up_to_date():
     built = build_all(REPO)
-    committed = sorted((REPO / TARGET_DIR).glob("*.ipynb"))
+    committed = sorted(p for folder in FOLDERS for p in (REPO / folder).glob("*.ipynb"))
     redo = f"run `{BUILD_COMMAND}` (or `make colab`) and commit {TARGET_DIR}/"
-    assert sorted(built) == committed, f"{TARGET_DIR}/ has other chapters than notebooks/: {redo}"
-    stale = [p.name for p, text in built.items() if p.read_text(encoding="utf-8") != text]
-    assert not stale, f"{TARGET_DIR}/{', '.join(stale)} out of date: {redo}"
+    assert sorted(built) == committed, f"{TARGET_DIR}/ has other chapters than the editions: {redo}"
+    stale = [p.relative_to(REPO).as_posix() for p, text in built.items()
+             if p.read_text(encoding="utf-8") != text]
+    assert not stale, f"{', '.join(stale)} out of date: {redo}"
 
 
-def test_colab_editions_are_small():
-    sizes = {p.name: p.stat().st_size for p in sorted((REPO / TARGET_DIR).glob("*.ipynb"))}
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_colab_editions_are_small(folder):
+    sizes = {p.name: p.stat().st_size for p in sorted((REPO / folder).glob("*.ipynb"))}
     biggest = max(sizes, key=sizes.get)
-    assert sum(sizes.values()) <= BUDGET, (
-        f"{TARGET_DIR}/ holds {sum(sizes.values()):,} bytes, more than {BUDGET:,}; the biggest "
+    budget = BUDGET if folder == TARGET_DIR else EDITION_BUDGET
+    assert sum(sizes.values()) <= budget, (
+        f"{folder}/ holds {sum(sizes.values()):,} bytes, more than {budget:,}; the biggest "
         f"is {biggest} ({sizes[biggest]:,} bytes). Run `make colab` to rebuild it; if it "
         "stays too big, a chapter carries too much of helpers/ or too many images.")
+
+
+@pytest.mark.parametrize("language", EDITIONS)
+def test_an_edition_carries_its_languages_catalog_and_prints_in_it(language, tmp_path):
+    edition = nbformat.read(REPO / TARGET_DIR / language / "00_setup.ipynb", as_version=4)
+    setup = next(c for c in edition.cells if c.get("id") == "colab-setup").source
+    packed = re.search(r'b85decode\("([^"]+)"\)', setup)[1]
+    helpers = json.loads(bz2.decompress(base64.b85decode(packed)))
+    catalog = f"locale/{language}/LC_MESSAGES/helpers.mo"
+    assert sorted(name for name in helpers if name.startswith("locale/")) == [catalog]
+    carried = helpers[catalog].encode("utf-8", "surrogateescape")
+    assert carried == (REPO / "helpers" / catalog).read_bytes()
 
 
 def modules_found(chapter: Path) -> dict[str, Path]:
@@ -160,7 +183,8 @@ def test_helpers_holds_what_the_chapters_import_and_no_tooling():
     package = REPO / "helpers"
     modules = {path.relative_to(package).as_posix(): path.read_text(encoding="utf-8")
                for path in package.rglob("*.py") if "__pycache__" not in path.parts}
-    reached = set().union(*(helpers_sources(path) for path in chapter_paths()))
+    editions = [path for language in EDITIONS for path in edition_paths(language)]
+    reached = set().union(*(helpers_sources(path) for path in chapter_paths() + editions))
     tooling = re.compile(r"^\s*(from|import) coursetools\b", re.M)
     for path in chapter_paths():
         code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
