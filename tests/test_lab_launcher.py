@@ -107,6 +107,7 @@ def test_a_language_opens_its_edition_in_a_jupyterlab_in_that_language(course, m
     calls = []
     monkeypatch.setattr(os, "execvpe", lambda file, args, env: calls.append((file, args, env)))
     monkeypatch.setattr(sys, "prefix", str(course / "venv"))
+    monkeypatch.chdir(course.parent)  # main moves into the course; the test's folder comes back
     (course / "ko").mkdir()
     shutil.copy(course / "notebooks" / "00_setup.ipynb", course / "ko" / "00_setup.ipynb")
 
