@@ -193,3 +193,24 @@ def test_the_editions_outputs_are_the_english_ones(language, name):
         assert sanitized(text_outputs(mine)) == sanitized(text_outputs(theirs)), (
             f"{language}/{name}.ipynb, code cell {index}: its output is not the English one: "
             "run `make editions`")
+
+
+READMES = {"en": "README.md", "ko": "README.ko.md", "zh": "README.zh.md"}
+
+
+@pytest.mark.parametrize("language", sorted(READMES))
+def test_each_readme_links_the_others_and_its_links_lead_somewhere(language):
+    text = (REPO / READMES[language]).read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)\)", text)
+    others = [name for lang, name in READMES.items() if lang != language]
+    assert all(name in targets for name in others), f"{READMES[language]} does not link {others}"
+    missing = [t for t in targets if "://" not in t and not (REPO / t).exists()]
+    assert not missing, f"{READMES[language]} links to what is not there: {missing}"
+
+
+@pytest.mark.parametrize("language", sorted(EDITIONS))
+def test_a_translated_readme_gives_the_two_commands_and_every_chapter(language):
+    text = (REPO / READMES[language]).read_text(encoding="utf-8")
+    assert f"make lab LANG={language}" in text and "make test" in text
+    listed = re.findall(r"^\| `(\d\d_\w+)\.ipynb` \|", text, re.M)
+    assert listed == chapter_names(), f"{READMES[language]}'s chapters table: {listed}"
