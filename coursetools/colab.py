@@ -447,7 +447,7 @@ def build_all(root: Path = REPO) -> dict[Path, str]:
     the English chapters, ``colab/<language>/`` for an edition's (`EDITIONS`).
 
     Example:
-        >>> sorted(p.relative_to(REPO).as_posix() for p in build_all())[::9]
+        >>> sorted(p.relative_to(REPO).as_posix() for p in build_all())[::9]  # doctest: +SKIP
         ['colab/00_setup.ipynb', 'colab/ko/00_setup.ipynb', 'colab/zh/00_setup.ipynb']
     """
     built = {}

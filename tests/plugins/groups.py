@@ -3,7 +3,8 @@
 `make test` runs the tests on two workers (`pytest -n 2`), each with its own scratch course.
 nbval's items and the tests that read the runs nbval wrote stay together on one worker, in
 order; the learner's Run All in JupyterLab (the longest group) runs beside them from the
-start; every other module is one unit, sent to whichever worker is free.
+start; every other module is one unit, sent to whichever worker is free, the longest first
+(`GROUP_ORDER`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from coursetools.course import EDITIONS
 
 CHAPTER_RUN_MODULES = ("tests/test_notebooks.py", "tests/test_dashboards_server.py",
                        "tests/test_dashboards_browser.py", "tests/test_server_safety.py")
-GROUP_ORDER = ("learner", "chapters")  # the two longest groups, one per worker, right after
-# the docstrings' examples (some expect a process that has started no TensorBoard yet)
+GROUP_ORDER = ("learner", "chapters", "tests/test_exercises.py", "tests/test_editions_browser.py",
+               "tests/test_benchmark.py", "tests/test_distributed.py")
+"""The longest groups, longest first, right after the docstrings' examples (some expect a
+process that has started no TensorBoard yet): the first two start one on each worker, and
+the others go out before the short ones, so the two workers finish close together."""
 
 
 def group_of(nodeid: str) -> str:
