@@ -46,6 +46,7 @@ from coursetools.colab import (
     setup_cell_source,
 )
 from coursetools.course import EDITIONS, REPO, chapter_path, chapter_paths, edition_paths
+from tests.test_editions_browser import letters
 
 pytestmark = pytest.mark.server
 
@@ -140,6 +141,19 @@ def test_an_edition_carries_its_languages_catalog_and_prints_in_it(language, tmp
     assert sorted(name for name in helpers if name.startswith("locale/")) == [catalog]
     carried = helpers[catalog].encode("utf-8", "surrogateescape")
     assert carried == (REPO / "helpers" / catalog).read_bytes()
+    # the setup cell and the edition's language cell, run alone in an empty folder: the
+    # exercise check then speaks the edition's language
+    language_cell = next(c.source for c in edition.cells
+                         if c.cell_type == "code" and "use_language(" in c.source)
+    code = "\n".join([TransformerManager().transform_cell(setup), language_cell,
+                      "from helpers.exercises import report_exercises",
+                      'report_exercises("00_setup")'])
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=bare_kernel_env(),
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    checks = run.stdout.splitlines()[1:]
+    assert len(checks) == 2 and all(letters(line, language) for line in checks), run.stdout
+    assert not any("not yet" in line for line in checks), run.stdout
 
 
 def modules_found(chapter: Path) -> dict[str, Path]:
