@@ -344,6 +344,16 @@ def compiled(path: Path) -> Path:
     return target
 
 
+def entries(count: int) -> str:
+    """``count`` entries, in words.
+
+    Example:
+        >>> entries(1), entries(2)
+        ('1 entry', '2 entries')
+    """
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
 def refresh(languages: list[str]) -> int:
     """Bring every catalog of ``languages`` in step with the English; print what to translate."""
     left = 0
@@ -357,11 +367,11 @@ def refresh(languages: list[str]) -> int:
             todo = [entry for entry in catalog if entry.fuzzy or not entry.msgstr]
             left += len(todo)
             if todo:
-                print(f"{path.relative_to(REPO)}: {len(todo)} entries to translate")
+                print(f"{path.relative_to(REPO)}: {entries(len(todo))} to translate")
                 for entry in todo:
                     state = "fuzzy" if entry.fuzzy else "new"
                     print(f"  {state}, {' '.join(entry.occurrences[0])}: {shorten(entry.msgid)}")
-    print(f"{left} entries to translate." if left else "Every catalog is translated.")
+    print(f"{entries(left)} to translate." if left else "Every catalog is translated.")
     return 0
 
 
