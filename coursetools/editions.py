@@ -29,7 +29,6 @@ import difflib
 import io
 import re
 import sys
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -393,21 +392,16 @@ def edition_path(language: str, chapter: Path) -> Path:
 
 def build(languages: list[str], chapters: list[str], execute: bool = True) -> int:
     """Write each edition chapter, then (``execute``) run it to store its outputs."""
-    from coursetools.course import link_data
-    from coursetools.execute import execute_chapter
+    from coursetools.execute import execute_chapters
 
     paths = [p for p in chapter_paths() if not chapters or p.name[:2] in chapters]
     for language in languages:
-        # a fresh course per language, as a learner's: no run of the other edition counted
-        with tempfile.TemporaryDirectory(prefix=f"course-editions-{language}-") as tmp:
-            course = link_data(Path(tmp))
-            for chapter in paths:
-                target = edition_path(language, chapter)
-                target.parent.mkdir(exist_ok=True)
-                nbformat.write(build_chapter(language, chapter), target)
-                if execute:
-                    print(f"running {target.relative_to(REPO)} ...", flush=True)
-                    nbformat.write(execute_chapter(target, course), target)
+        targets = [edition_path(language, chapter) for chapter in paths]
+        for chapter, target in zip(paths, targets):
+            target.parent.mkdir(exist_ok=True)
+            nbformat.write(build_chapter(language, chapter), target)
+        if execute:  # a fresh course per language, as a learner's: no other edition's runs
+            execute_chapters(targets)
     return 0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from coursetools.course import chapter_paths, link_data
+from coursetools.course import REPO, chapter_paths, link_data
 from helpers.paths import COURSE_DIR_ENV
 
 FRAME_CALLS = ("%tensorboard ",)
@@ -57,6 +57,22 @@ def execute_chapter(path: Path, course: Path, timeout: int = 900) -> nbformat.No
     return nb
 
 
+def execute_chapters(paths: list[Path]) -> None:
+    """Run the chapters at ``paths`` in order, in one fresh scratch course, and store each
+    one's outputs in its file.
+
+    Example:
+        >>> execute_chapters(chapter_paths()[:1])  # doctest: +SKIP
+        running notebooks/00_setup.ipynb ...
+    """
+    with tempfile.TemporaryDirectory(prefix="course-execute-") as tmp:
+        course = link_data(Path(tmp))
+        for path in paths:
+            shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+            print(f"running {shown.as_posix()} ...", flush=True)
+            nbformat.write(execute_chapter(path, course), path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m coursetools.execute [00 04 ...]`` (default: every chapter)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -65,11 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = chapter_paths()
     if args.chapters:
         paths = [p for p in paths if p.name[:2] in args.chapters]
-    with tempfile.TemporaryDirectory(prefix="course-execute-") as tmp:
-        course = link_data(Path(tmp))
-        for path in paths:
-            print(f"running {path.name} ...", flush=True)
-            nbformat.write(execute_chapter(path, course), path)
+    execute_chapters(paths)
     return 0
 
 

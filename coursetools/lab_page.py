@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from coursetools.lab import LANGUAGE_PACKS
 from coursetools.lab_server import Lab
 
 STDERR_MIME = "application/vnd.jupyter.stderr"
@@ -109,7 +110,7 @@ def ui_text(language: str | None = None) -> Callable[[str], str]:
     """
     if language is None:
         return str
-    locale = {"ko": "ko_KR", "zh": "zh_CN"}[language]
+    locale = LANGUAGE_PACKS[language][1]
     pack = Path(importlib.import_module(f"jupyterlab_language_pack_{locale}").__file__).parent
     return gettext.translation("jupyterlab", pack / "locale", languages=[locale]).gettext
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 LOCALES = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "helpers"
-LANGUAGES = ("en", "ko", "zh")
+LANGUAGES = ("en", *sorted(path.parent.parent.name for path in LOCALES.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")))
+"""English, and each language whose catalog is here (a Colab edition carries only its own)."""
 _current: gettext.NullTranslations = gettext.NullTranslations()
 
 
